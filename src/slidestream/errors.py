@@ -1,0 +1,51 @@
+"""Domain exceptions. Each carries the HTTP status it maps to, in one place (`api/errors.py`)."""
+
+from __future__ import annotations
+
+
+class SlidestreamError(Exception):
+    """Base class: `detail` is safe to show to the caller."""
+
+    status_code = 400
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(SlidestreamError):
+    status_code = 404
+
+
+class InvalidInput(SlidestreamError):
+    status_code = 400
+
+
+class PayloadTooLarge(SlidestreamError):
+    status_code = 413
+
+
+class Conflict(SlidestreamError):
+    status_code = 409
+
+
+class PresentationNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("Presentation not found")
+
+
+class SlideNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("Slide not found")
+
+
+class LLMNotConfigured(SlidestreamError):
+    """No provider is configured; generation cannot start."""
+
+    status_code = 503
+
+
+class UpstreamFailed(SlidestreamError):
+    """The LLM provider failed for good while serving this request."""
+
+    status_code = 502

@@ -1,0 +1,286 @@
+"""Every query the product makes, behind one class.
+
+Each method opens its own short transaction: SQLite allows one writer at a time, so no
+transaction is held across an LLM call or a network write.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
+
+from slidestream.storage.database import session_factory
+from slidestream.storage.models import (
+    ACTIVE_JOB_STATUSES,
+    JobRow,
+    PresentationRow,
+    SlideRow,
+    utcnow,
+)
+
+
+@dataclass(frozen=True)
+class NewSlide:
+    """A slide about to be stored."""
+
+    index: int
+    layout_group: str
+    layout: str
+    content: dict[str, Any]
+    speaker_note: str | None
+    id: uuid.UUID | None = None
+    html_content: str | None = None
+    properties: dict[str, Any] | None = None
+
+
+class Repository:
+    """Storage access for presentations, slides and jobs."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions: async_sessionmaker[AsyncSession] = session_factory(engine)
+
+    def session(self) -> AsyncSession:
+        return self._sessions()
+
+    # --- presentations ----------------------------------------------------------------
+
+    async def add_presentation(self, row: PresentationRow) -> PresentationRow:
+        async with self.session() as session, session.begin():
+            session.add(row)
+        return row
+
+    async def get_presentation(self, presentation_id: uuid.UUID) -> PresentationRow | None:
+        async with self.session() as session:
+            return await session.get(PresentationRow, presentation_id)
+
+    async def get_presentation_with_slides(
+        self, presentation_id: uuid.UUID
+    ) -> PresentationRow | None:
+        async with self.session() as session:
+            result = await session.execute(
+                select(PresentationRow)
+                .where(PresentationRow.id == presentation_id)
+                .options(selectinload(PresentationRow.slides))
+            )
+            return result.scalar_one_or_none()
+
+    async def list_presentations_with_first_slide(
+        self,
+    ) -> list[tuple[PresentationRow, SlideRow]]:
+        """Presentations that have a slide 0, newest first (Presenton's library listing)."""
+        async with self.session() as session:
+            result = await session.execute(
+                select(PresentationRow, SlideRow)
+                .join(SlideRow, SlideRow.presentation == PresentationRow.id)
+                .where(SlideRow.index == 0)
+                .order_by(PresentationRow.created_at.desc())
+            )
+            return [(p, s) for p, s in result.tuples()]
+
+    async def update_presentation(
+        self,
+        presentation_id: uuid.UUID,
+        values: dict[str, Any],
+        *,
+        only_if: Mapping[str, Iterable[Any]] | None = None,
+    ) -> bool:
+        """Update columns; with `only_if`, only when each column holds one of the given
+        values (a compare-and-set). Returns whether a row changed."""
+        statement = update(PresentationRow).where(PresentationRow.id == presentation_id)
+        for column, allowed in (only_if or {}).items():
+            statement = statement.where(getattr(PresentationRow, column).in_(list(allowed)))
+        statement = statement.values(**values, updated_at=utcnow())
+        async with self.session() as session, session.begin():
+            result = await session.execute(statement)
+            return bool(getattr(result, "rowcount", 0))
+
+    async def delete_presentation(self, presentation_id: uuid.UUID) -> bool:
+        async with self.session() as session, session.begin():
+            result = await session.execute(
+                delete(PresentationRow).where(PresentationRow.id == presentation_id)
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    # --- slides -----------------------------------------------------------------------
+
+    async def slides_from(self, presentation_id: uuid.UUID, first_index: int) -> list[SlideRow]:
+        async with self.session() as session:
+            result = await session.execute(
+                select(SlideRow)
+                .where(SlideRow.presentation == presentation_id, SlideRow.index >= first_index)
+                .order_by(SlideRow.index)
+            )
+            return list(result.scalars())
+
+    async def stored_slide_indices(self, presentation_id: uuid.UUID) -> set[int]:
+        async with self.session() as session:
+            result = await session.execute(
+                select(SlideRow.index).where(SlideRow.presentation == presentation_id)
+            )
+            return set(result.scalars())
+
+    async def count_slides(self, presentation_id: uuid.UUID) -> int:
+        async with self.session() as session:
+            result = await session.execute(
+                select(func.count())
+                .select_from(SlideRow)
+                .where(SlideRow.presentation == presentation_id)
+            )
+            return int(result.scalar_one())
+
+    async def get_slide(self, slide_id: uuid.UUID) -> SlideRow | None:
+        async with self.session() as session:
+            return await session.get(SlideRow, slide_id)
+
+    async def insert_slide(
+        self, presentation_id: uuid.UUID, slide: NewSlide, *, expected_run: int | None = None
+    ) -> bool:
+        """Store a slide unless one with that index exists already (never twice), and,
+        with `expected_run`, only while the deck is still in that run (a job that lost a
+        race with a regeneration must not write into the new run)."""
+        row = SlideRow(
+            id=slide.id or uuid.uuid4(),
+            presentation=presentation_id,
+            index=slide.index,
+            layout_group=slide.layout_group,
+            layout=slide.layout,
+            content=slide.content,
+            speaker_note=slide.speaker_note,
+            html_content=slide.html_content,
+            properties=slide.properties,
+        )
+        try:
+            async with self.session() as session, session.begin():
+                if expected_run is not None:
+                    current = await session.scalar(
+                        select(PresentationRow.deck_run).where(
+                            PresentationRow.id == presentation_id
+                        )
+                    )
+                    if current != expected_run:
+                        return False
+                session.add(row)
+        except IntegrityError:
+            return False
+        return True
+
+    async def replace_slide_content(
+        self, slide_id: uuid.UUID, content: dict[str, Any], speaker_note: str | None
+    ) -> None:
+        async with self.session() as session, session.begin():
+            await session.execute(
+                update(SlideRow)
+                .where(SlideRow.id == slide_id)
+                .values(content=content, speaker_note=speaker_note)
+            )
+
+    async def delete_slides(self, presentation_id: uuid.UUID) -> None:
+        async with self.session() as session, session.begin():
+            await session.execute(delete(SlideRow).where(SlideRow.presentation == presentation_id))
+
+    async def replace_slides(self, presentation_id: uuid.UUID, slides: list[NewSlide]) -> None:
+        """Swap the whole slide list in one transaction."""
+        async with self.session() as session, session.begin():
+            await session.execute(delete(SlideRow).where(SlideRow.presentation == presentation_id))
+            await session.flush()
+            for slide in slides:
+                session.add(
+                    SlideRow(
+                        id=slide.id or uuid.uuid4(),
+                        presentation=presentation_id,
+                        index=slide.index,
+                        layout_group=slide.layout_group,
+                        layout=slide.layout,
+                        content=slide.content,
+                        speaker_note=slide.speaker_note,
+                        html_content=slide.html_content,
+                        properties=slide.properties,
+                    )
+                )
+
+    # --- jobs -------------------------------------------------------------------------
+
+    async def add_job(self, job: JobRow) -> JobRow | None:
+        """Insert a job; None when the presentation already has an active one."""
+        try:
+            async with self.session() as session, session.begin():
+                session.add(job)
+        except IntegrityError:
+            return None
+        return job
+
+    async def start_job(
+        self, job: JobRow, presentation_values: dict[str, Any], *, delete_slides: bool = False
+    ) -> JobRow | None:
+        """Insert a job and update its presentation in one transaction, so a job never
+        exists without the state that announces it. None when another job is active."""
+        try:
+            async with self.session() as session, session.begin():
+                session.add(job)
+                await session.flush()
+                if delete_slides:
+                    await session.execute(
+                        delete(SlideRow).where(SlideRow.presentation == job.presentation_id)
+                    )
+                await session.execute(
+                    update(PresentationRow)
+                    .where(PresentationRow.id == job.presentation_id)
+                    .values(**presentation_values, updated_at=utcnow())
+                )
+        except IntegrityError:
+            return None
+        return job
+
+    async def get_job(self, job_id: uuid.UUID) -> JobRow | None:
+        async with self.session() as session:
+            return await session.get(JobRow, job_id)
+
+    async def active_job_for(self, presentation_id: uuid.UUID) -> JobRow | None:
+        async with self.session() as session:
+            result = await session.execute(
+                select(JobRow).where(
+                    JobRow.presentation_id == presentation_id,
+                    JobRow.status.in_(ACTIVE_JOB_STATUSES),
+                )
+            )
+            return result.scalar_one_or_none()
+
+    async def active_jobs(self) -> list[JobRow]:
+        async with self.session() as session:
+            result = await session.execute(
+                select(JobRow)
+                .where(JobRow.status.in_(ACTIVE_JOB_STATUSES))
+                .order_by(JobRow.created_at)
+            )
+            return list(result.scalars())
+
+    async def set_job_status(
+        self,
+        job_id: uuid.UUID,
+        status: str,
+        *,
+        error: str | None = None,
+        only_if_active: bool = True,
+        count_attempt: bool = False,
+    ) -> bool:
+        values: dict[str, Any] = {"status": status, "updated_at": utcnow()}
+        if status not in ACTIVE_JOB_STATUSES:
+            values["finished_at"] = utcnow()
+        if error is not None:
+            values["error"] = error
+        if count_attempt:
+            values["attempts"] = JobRow.attempts + 1
+        statement = update(JobRow).where(JobRow.id == job_id)
+        if only_if_active:
+            statement = statement.where(JobRow.status.in_(ACTIVE_JOB_STATUSES))
+        async with self.session() as session, session.begin():
+            result = await session.execute(statement.values(**values))
+            return bool(getattr(result, "rowcount", 0))
