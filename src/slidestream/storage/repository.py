@@ -83,7 +83,7 @@ class Repository:
                 .where(SlideRow.index == 0)
                 .order_by(PresentationRow.created_at.desc())
             )
-            return [(p, s) for p, s in result.tuples()]
+            return [(p, s) for p, s in result.all()]
 
     async def update_presentation(
         self,
@@ -186,8 +186,16 @@ class Repository:
         async with self.session() as session, session.begin():
             await session.execute(delete(SlideRow).where(SlideRow.presentation == presentation_id))
 
-    async def replace_slides(self, presentation_id: uuid.UUID, slides: list[NewSlide]) -> None:
-        """Swap the whole slide list in one transaction."""
+    async def replace_slides(self, presentation_id: uuid.UUID, slides: list[NewSlide]) -> bool:
+        """Swap the whole slide list in one transaction; False (nothing changed) when a
+        slide id is taken by another presentation's slide."""
+        try:
+            await self._replace_slides(presentation_id, slides)
+        except IntegrityError:
+            return False
+        return True
+
+    async def _replace_slides(self, presentation_id: uuid.UUID, slides: list[NewSlide]) -> None:
         async with self.session() as session, session.begin():
             await session.execute(delete(SlideRow).where(SlideRow.presentation == presentation_id))
             await session.flush()

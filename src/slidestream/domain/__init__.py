@@ -1,0 +1,1 @@
+"""Pydantic models of presentations, outlines, layouts, slides and stream events."""

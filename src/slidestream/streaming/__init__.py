@@ -1,0 +1,1 @@
+"""SSE framing, stream readers, resume positions and notification channels."""
