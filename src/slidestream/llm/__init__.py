@@ -1,0 +1,1 @@
+"""LLM provider protocol and its implementations."""
