@@ -1,0 +1,1 @@
+"""The outline -> structure -> slide content pipeline."""

@@ -1,0 +1,423 @@
+"""The presentation service: every operation the API and the CLI perform.
+
+Starting generation never runs it: it records a job and its presentation state in one
+transaction (the unique "one active job per presentation" index makes a second start
+attach instead of duplicating) and hands the job id to the runner.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from slidestream.domain.layouts import PresentationLayoutModel
+from slidestream.domain.presentations import (
+    MAX_SLIDES,
+    MIN_SLIDES,
+    CreatePresentationRequest,
+    OutlineModel,
+    PrepareRequest,
+    UpdatePresentationRequest,
+)
+from slidestream.errors import (
+    Conflict,
+    InvalidInput,
+    PayloadTooLarge,
+    PresentationNotFound,
+    SlideNotFound,
+    SlidestreamError,
+    UpstreamFailed,
+)
+from slidestream.generation.outline import title_from_outline
+from slidestream.generation.structure import (
+    heuristic_structure,
+    ordered_structure,
+    repair_structure,
+    structure_prompt,
+    structure_schema,
+)
+from slidestream.generation.toc import insert_toc
+from slidestream.jobs.runner import JobRunner
+from slidestream.llm.base import LLMError, LLMProvider, Message
+from slidestream.settings import Settings
+from slidestream.storage.models import JobRow, PresentationRow, SlideRow
+from slidestream.storage.repository import NewSlide, Repository
+from slidestream.streaming.channels import NotificationChannel, presentation_topic
+from slidestream.templates.registry import DEFAULT_LAYOUT_GROUP, get_layout_group
+
+log = logging.getLogger(__name__)
+
+GENERATING_CONFLICT = (
+    "The presentation is being generated; wait for it to finish or cancel it first"
+)
+
+
+def check_slide_count(n_slides: int) -> None:
+    if n_slides < MIN_SLIDES:
+        raise InvalidInput("Number of slides must be greater than 0")
+    if n_slides > MAX_SLIDES:
+        raise InvalidInput(f"Number of slides cannot be greater than {MAX_SLIDES}")
+
+
+class PresentationService:
+    """Create, prepare, generate, cancel and edit presentations."""
+
+    def __init__(
+        self,
+        repository: Repository,
+        channel: NotificationChannel,
+        runner: JobRunner,
+        provider: Callable[[], LLMProvider],
+        settings: Settings,
+    ) -> None:
+        self.repository = repository
+        self.channel = channel
+        self.runner = runner
+        self.provider = provider
+        self.settings = settings
+
+    # --- reading ----------------------------------------------------------------------
+
+    async def require(self, presentation_id: uuid.UUID) -> PresentationRow:
+        row = await self.repository.get_presentation(presentation_id)
+        if row is None:
+            raise PresentationNotFound()
+        return row
+
+    async def require_with_slides(self, presentation_id: uuid.UUID) -> PresentationRow:
+        row = await self.repository.get_presentation_with_slides(presentation_id)
+        if row is None:
+            raise PresentationNotFound()
+        return row
+
+    # --- create and edit --------------------------------------------------------------
+
+    async def create(self, request: CreatePresentationRequest) -> PresentationRow:
+        check_slide_count(request.n_slides)
+        if request.include_table_of_contents and request.n_slides < 3:
+            raise InvalidInput(
+                "Number of slides cannot be less than 3 if table of contents is included"
+            )
+        limit = self.settings.max_content_chars
+        if len(request.content) > limit:
+            raise PayloadTooLarge(f"content is longer than {limit} characters")
+        if request.instructions and len(request.instructions) > limit:
+            raise PayloadTooLarge(f"instructions are longer than {limit} characters")
+        for path in request.file_paths or []:
+            # Uploads are not issued yet, so no path can be one this server handed out.
+            raise InvalidInput(f"Unknown file path {path[:200]!r}: upload files first")
+        row = PresentationRow(
+            id=uuid.uuid4(),
+            content=request.content,
+            n_slides=request.n_slides,
+            language=request.language,
+            file_paths=request.file_paths,
+            tone=request.tone.value,
+            verbosity=request.verbosity.value,
+            instructions=request.instructions,
+            include_table_of_contents=request.include_table_of_contents,
+            include_title_slide=request.include_title_slide,
+            web_search=request.web_search,
+        )
+        return await self.repository.add_presentation(row)
+
+    async def update_outline(
+        self, presentation_id: uuid.UUID, outline: OutlineModel
+    ) -> PresentationRow:
+        row = await self.require(presentation_id)
+        if row.outline_status == "generating":
+            raise Conflict(GENERATING_CONFLICT)
+        contents = [s.content for s in outline.slides]
+        if not contents:
+            raise InvalidInput("Outlines are required")
+        check_slide_count(len(contents))
+        text = json.dumps({"slides": [{"content": c} for c in contents]}, ensure_ascii=False)
+        await self.repository.update_presentation(
+            presentation_id,
+            {
+                "outlines": {"slides": [{"content": c} for c in contents]},
+                "n_slides": len(contents),
+                "title": title_from_outline(contents),
+                "outline_status": "ready",
+                "outline_run": row.outline_run + 1,
+                "outline_text": text,
+                "outline_error": None,
+            },
+        )
+        await self._announce(presentation_id)
+        return await self.require(presentation_id)
+
+    async def prepare(self, request: PrepareRequest) -> PresentationRow:
+        row = await self.require(request.presentation_id)
+        contents = [o.content for o in request.outlines]
+        if not contents:
+            raise InvalidInput("Outlines are required")
+        check_slide_count(len(contents))
+        if row.deck_status == "generating":
+            raise Conflict(GENERATING_CONFLICT)
+        layout = request.layout or get_layout_group(DEFAULT_LAYOUT_GROUP)
+        structure = await self._choose_structure(layout, contents)
+        if row.include_table_of_contents:
+            contents, structure = insert_toc(
+                contents, structure, layout, row.n_slides, row.include_title_slide
+            )
+        # A new structure makes a new deck: stored slides would not match it.
+        await self.repository.delete_slides(row.id)
+        await self.repository.update_presentation(
+            row.id,
+            {
+                "outlines": {"slides": [{"content": c} for c in contents]},
+                "layout": layout.model_dump(mode="json"),
+                "structure": {"slides": structure},
+                "title": request.title or row.title or title_from_outline(contents),
+                "deck_status": "none",
+                "deck_error": None,
+            },
+        )
+        await self._announce(row.id)
+        return await self.require(row.id)
+
+    async def _choose_structure(
+        self, layout: PresentationLayoutModel, contents: list[str]
+    ) -> list[int]:
+        if layout.ordered:
+            return ordered_structure(layout, len(contents))
+        try:
+            provider = self.provider()
+            system, user = structure_prompt(layout, contents)
+            answer = await provider.complete_json(
+                [Message("system", system), Message("user", user)],
+                structure_schema(len(contents), len(layout.slides)),
+                "structure",
+                strict=True,
+            )
+            raw: Any = json.loads(answer)
+        except (LLMError, SlidestreamError, ValueError) as error:
+            log.warning("structure.fallback reason=%s", error)
+            return heuristic_structure(layout, contents)
+        return repair_structure(raw, layout, contents)
+
+    async def update(self, request: UpdatePresentationRequest) -> PresentationRow:
+        row = await self.require(request.id)
+        values: dict[str, Any] = {}
+        if request.title is not None:
+            values["title"] = request.title
+        if request.n_slides is not None:
+            check_slide_count(request.n_slides)
+            values["n_slides"] = request.n_slides
+        if request.slides is not None:
+            if row.deck_status == "generating":
+                raise Conflict(GENERATING_CONFLICT)
+            indices = [s.index for s in request.slides]
+            if len(set(indices)) != len(indices):
+                raise InvalidInput("Two slides have the same index")
+            replaced = await self.repository.replace_slides(
+                row.id,
+                [
+                    NewSlide(
+                        id=s.id,
+                        index=s.index,
+                        layout_group=s.layout_group,
+                        layout=s.layout,
+                        content=s.content,
+                        speaker_note=s.speaker_note,
+                        html_content=s.html_content,
+                        properties=s.properties,
+                    )
+                    for s in request.slides
+                ],
+            )
+            if not replaced:
+                raise InvalidInput("A slide id belongs to another slide")
+            # Edited slides are a new stream epoch: resuming readers start over.
+            values["deck_run"] = row.deck_run + 1
+        if values:
+            await self.repository.update_presentation(row.id, values)
+            await self._announce(row.id)
+        return await self.require_with_slides(row.id)
+
+    async def delete(self, presentation_id: uuid.UUID) -> None:
+        await self.require(presentation_id)
+        await self._stop_active_job(presentation_id, "The presentation was deleted")
+        await self.repository.delete_presentation(presentation_id)
+        shutil.rmtree(self.settings.presentations_dir / str(presentation_id), ignore_errors=True)
+        await self._announce(presentation_id)
+
+    # --- generation -------------------------------------------------------------------
+
+    async def start_outline(self, presentation_id: uuid.UUID) -> PresentationRow:
+        """Make sure the outline exists or is being generated (attach, never duplicate)."""
+        row = await self.require(presentation_id)
+        if row.outline_status == "generating":
+            await self._submit_active(presentation_id, "outline")
+        elif row.outline_status in ("none", "failed", "cancelled"):
+            self.provider()
+            run = row.outline_run + 1
+            await self._start_job(
+                presentation_id,
+                "outline",
+                run,
+                {
+                    "outline_status": "generating",
+                    "outline_run": run,
+                    "outline_text": "",
+                    "outline_error": None,
+                },
+            )
+        return row
+
+    async def start_deck(self, presentation_id: uuid.UUID, *, resuming: bool) -> PresentationRow:
+        """Make sure the deck is generated, being generated, or replayable.
+
+        A failed or cancelled deck starts a new run that keeps its stored slides, unless
+        the client is resuming a stream (then it is shown how that run ended)."""
+        row = await self.require(presentation_id)
+        self._check_prepared(row)
+        restart = row.deck_status == "none" or (
+            row.deck_status in ("failed", "cancelled") and not resuming
+        )
+        if row.deck_status == "generating":
+            await self._submit_active(presentation_id, "deck")
+        elif restart:
+            self.provider()
+            run = row.deck_run + 1
+            await self._start_job(
+                presentation_id,
+                "deck",
+                run,
+                {"deck_status": "generating", "deck_run": run, "deck_error": None},
+            )
+        return row
+
+    async def regenerate_deck(self, presentation_id: uuid.UUID) -> PresentationRow:
+        """Throw the stored slides away and generate the deck again (a new run)."""
+        row = await self.require(presentation_id)
+        self._check_prepared(row)
+        self.provider()
+        await self._stop_active_job(presentation_id, "Generation was restarted")
+        row = await self.require(presentation_id)
+        run = row.deck_run + 1
+        await self._start_job(
+            presentation_id,
+            "deck",
+            run,
+            {"deck_status": "generating", "deck_run": run, "deck_error": None},
+            delete_slides=True,
+        )
+        return await self.require(presentation_id)
+
+    async def cancel(self, presentation_id: uuid.UUID) -> PresentationRow:
+        await self.require(presentation_id)
+        if not await self._stop_active_job(presentation_id, "Generation was cancelled"):
+            raise Conflict("Nothing is being generated for this presentation")
+        return await self.require(presentation_id)
+
+    async def regenerate_slide(self, slide_id: uuid.UUID, prompt: str | None) -> SlideRow:
+        """Generate one slide's content again; waits for the job (which outlives the request)."""
+        slide = await self.repository.get_slide(slide_id)
+        if slide is None:
+            raise SlideNotFound()
+        self.provider()
+        topic = presentation_topic(slide.presentation)
+        with self.channel.subscribe(topic) as subscription:
+            job = await self._start_job(
+                slide.presentation,
+                "slide",
+                0,
+                {},
+                params={"slide_id": str(slide_id), "prompt": prompt},
+                attach=False,
+            )
+            while True:
+                current = await self.repository.get_job(job.id)
+                if current is None:
+                    raise SlideNotFound()
+                if current.status == "completed":
+                    break
+                if current.status in ("failed", "cancelled"):
+                    raise UpstreamFailed(current.error or "The slide could not be regenerated")
+                await subscription.wait(self.settings.stream_recheck_seconds)
+        updated = await self.repository.get_slide(slide_id)
+        if updated is None:
+            raise SlideNotFound()
+        return updated
+
+    # --- internals --------------------------------------------------------------------
+
+    def _check_prepared(self, row: PresentationRow) -> None:
+        if not row.structure or not row.layout:
+            raise InvalidInput("Presentation not prepared for stream")
+        if not (row.outlines or {}).get("slides"):
+            raise InvalidInput("Outlines can not be empty")
+
+    async def _start_job(
+        self,
+        presentation_id: uuid.UUID,
+        kind: str,
+        run: int,
+        presentation_values: dict[str, Any],
+        *,
+        params: dict[str, Any] | None = None,
+        delete_slides: bool = False,
+        attach: bool = True,
+    ) -> JobRow:
+        job = JobRow(
+            id=uuid.uuid4(),
+            presentation_id=presentation_id,
+            kind=kind,
+            run=run,
+            params=params or {},
+        )
+        started = await self.repository.start_job(
+            job, presentation_values, delete_slides=delete_slides
+        )
+        if started is None:
+            active = await self.repository.active_job_for(presentation_id)
+            if attach and active is not None and active.kind == kind:
+                await self.runner.submit(active.id)
+                return active
+            raise Conflict(GENERATING_CONFLICT)
+        log.info(
+            "job.queued job_id=%s kind=%s presentation_id=%s run=%d",
+            job.id,
+            kind,
+            presentation_id,
+            run,
+        )
+        await self._announce(presentation_id)
+        await self.runner.submit(job.id)
+        return job
+
+    async def _submit_active(self, presentation_id: uuid.UUID, kind: str) -> None:
+        active = await self.repository.active_job_for(presentation_id)
+        if active is not None and active.kind == kind:
+            await self.runner.submit(active.id)
+
+    async def _stop_active_job(self, presentation_id: uuid.UUID, detail: str) -> bool:
+        job = await self.repository.active_job_for(presentation_id)
+        if job is None:
+            return False
+        await self.repository.set_job_status(job.id, "cancelled", error=detail)
+        await self.runner.cancel(job.id)
+        if job.kind == "deck":
+            await self.repository.update_presentation(
+                presentation_id,
+                {"deck_status": "cancelled", "deck_error": detail},
+                only_if={"deck_status": ["generating"], "deck_run": [job.run]},
+            )
+        elif job.kind == "outline":
+            await self.repository.update_presentation(
+                presentation_id,
+                {"outline_status": "cancelled", "outline_error": detail},
+                only_if={"outline_status": ["generating"]},
+            )
+        log.info("job.cancelled job_id=%s presentation_id=%s", job.id, presentation_id)
+        await self._announce(presentation_id)
+        return True
+
+    async def _announce(self, presentation_id: uuid.UUID) -> None:
+        await self.channel.publish(presentation_topic(presentation_id))

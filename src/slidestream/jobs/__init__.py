@@ -1,0 +1,1 @@
+"""Job runner protocol and the embedded (in-process) runner."""

@@ -1,0 +1,41 @@
+"""Runs one job by id: claims it, runs its body, records how it ended."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+
+from slidestream.generation.pipeline import GenerationPipeline, JobFailed, error_detail
+from slidestream.storage.models import ACTIVE_JOB_STATUSES
+from slidestream.storage.repository import Repository
+
+log = logging.getLogger(__name__)
+
+
+class JobExecutor:
+    """The `execute(job_id)` callable every runner is given."""
+
+    def __init__(self, repository: Repository, pipeline: GenerationPipeline) -> None:
+        self.repository = repository
+        self.pipeline = pipeline
+
+    async def __call__(self, job_id: uuid.UUID) -> None:
+        job = await self.repository.get_job(job_id)
+        if job is None or job.status not in ACTIVE_JOB_STATUSES:
+            return
+        await self.repository.set_job_status(job_id, "running", count_attempt=True)
+        try:
+            await self.pipeline.run(job)
+        except asyncio.CancelledError:
+            # Cancelled explicitly (the row already says so) or by shutdown (the row
+            # stays `running` and the job resumes on the next start).
+            raise
+        except JobFailed as failure:
+            await self.repository.set_job_status(job_id, "failed", error=failure.detail)
+        except Exception as error:
+            log.exception("job.error job_id=%s presentation_id=%s", job_id, job.presentation_id)
+            await self.repository.set_job_status(job_id, "failed", error=error_detail(error))
+            await self.pipeline.fail_presentation(job, error_detail(error))
+        else:
+            await self.repository.set_job_status(job_id, "completed")

@@ -1,0 +1,1 @@
+"""Built-in template groups: layouts and their JSON schemas."""
