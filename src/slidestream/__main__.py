@@ -1,0 +1,5 @@
+"""`python -m slidestream` runs the CLI."""
+
+from slidestream.cli import app
+
+app()

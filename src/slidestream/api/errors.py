@@ -1,0 +1,28 @@
+"""Errors to HTTP, in one place: domain errors keep their status and message; anything
+unexpected is a JSON 500 (never a plain-text page) and is logged with its traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from slidestream.errors import SlidestreamError
+
+log = logging.getLogger(__name__)
+
+
+async def _domain_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, SlidestreamError)
+    return JSONResponse({"detail": error.detail}, status_code=error.status_code)
+
+
+async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    log.error("request.error method=%s path=%s", request.method, request.url.path, exc_info=error)
+    return JSONResponse({"detail": "Internal server error"}, status_code=500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(SlidestreamError, _domain_error)
+    app.add_exception_handler(Exception, _unexpected_error)

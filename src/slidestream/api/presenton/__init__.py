@@ -1,0 +1,1 @@
+"""The Presenton-compatible /api/v1/ppt surface, split by resource."""

@@ -1,0 +1,100 @@
+"""The two SSE endpoints: outline stream and presentation stream.
+
+Errors found before streaming (unknown id, not prepared, bad Last-Event-ID) are JSON
+responses; everything after is frames. A `Last-Event-ID` naming a terminal frame gets 204,
+which tells a browser's EventSource to stop reconnecting.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Response, status
+from sse_starlette import EventSourceResponse
+
+from slidestream.api.deps import Services, services
+from slidestream.streaming.positions import StreamKind, StreamPosition, parse_last_event_id
+from slidestream.streaming.readers import DeckStreamReader, OutlineStreamReader
+from slidestream.streaming.sse import sse_response
+
+router = APIRouter(tags=["streams"])
+ServicesDep = Annotated[Services, Depends(services)]
+LastEventIdHeader = Annotated[
+    str | None,
+    Header(
+        alias="last-event-id",
+        description="Resume after this frame (sent automatically by EventSource).",
+    ),
+]
+LastEventIdQuery = Annotated[
+    str | None,
+    Query(
+        alias="last_event_id",
+        description="Resume after this frame, for clients that cannot set headers.",
+    ),
+]
+STREAM_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"content": {"text/event-stream": {}}, "description": "Presenton-framed SSE stream"},
+    204: {"description": "The client has already received this stream's terminal frame"},
+    400: {"description": "Malformed Last-Event-ID, or the presentation is not ready"},
+    404: {"description": "Presentation not found"},
+}
+
+
+def _position(header: str | None, query: str | None, kind: StreamKind) -> StreamPosition | None:
+    return parse_last_event_id(header if header is not None else query, kind)
+
+
+@router.get(
+    "/outlines/stream/{id}",
+    response_class=EventSourceResponse,
+    responses=STREAM_RESPONSES,
+)
+async def stream_outline(
+    id: uuid.UUID,
+    svc: ServicesDep,
+    last_event_id: LastEventIdHeader = None,
+    last_event_id_query: LastEventIdQuery = None,
+) -> Response:
+    """Generate the outline (or attach to its generation, or replay it) as SSE."""
+    position = _position(last_event_id, last_event_id_query, "o")
+    if position is not None and position.is_terminal:
+        await svc.presentations.require(id)
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    await svc.presentations.start_outline(id)
+    reader = OutlineStreamReader(
+        svc.repository, svc.channel, id, position, svc.settings.stream_recheck_seconds
+    )
+    return sse_response(
+        reader.frames(),
+        heartbeat_seconds=svc.settings.heartbeat_seconds,
+        retry_ms=svc.settings.sse_retry_ms,
+    )
+
+
+@router.get(
+    "/presentation/stream/{id}",
+    response_class=EventSourceResponse,
+    responses=STREAM_RESPONSES,
+)
+async def stream_presentation(
+    id: uuid.UUID,
+    svc: ServicesDep,
+    last_event_id: LastEventIdHeader = None,
+    last_event_id_query: LastEventIdQuery = None,
+) -> Response:
+    """Generate the slides (or attach to their generation, or replay them) as SSE."""
+    position = _position(last_event_id, last_event_id_query, "d")
+    if position is not None and position.is_terminal:
+        await svc.presentations.require(id)
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    await svc.presentations.start_deck(id, resuming=position is not None)
+    reader = DeckStreamReader(
+        svc.repository, svc.channel, id, position, svc.settings.stream_recheck_seconds
+    )
+    return sse_response(
+        reader.frames(),
+        heartbeat_seconds=svc.settings.heartbeat_seconds,
+        retry_ms=svc.settings.sse_retry_ms,
+    )

@@ -1,0 +1,101 @@
+"""`create_app(settings)`: the FastAPI application and the lifetime of its services."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.resources import files
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from slidestream import __version__
+from slidestream.api.deps import Services
+from slidestream.api.errors import install_error_handlers
+from slidestream.api.limits import BodySizeLimit
+from slidestream.api.presenton import layouts, outlines, presentations, slides, streams
+from slidestream.generation.pipeline import GenerationPipeline
+from slidestream.generation.service import PresentationService
+from slidestream.jobs.embedded import EmbeddedJobRunner
+from slidestream.jobs.executor import JobExecutor
+from slidestream.llm.base import LLMProvider
+from slidestream.llm.holder import ProviderHolder
+from slidestream.settings import Settings, load_settings
+from slidestream.storage.database import create_engine, migrate
+from slidestream.storage.repository import Repository
+from slidestream.streaming.channels import InProcessChannel
+
+log = logging.getLogger(__name__)
+API_PREFIX = "/api/v1/ppt"
+
+
+class Runtime:
+    """Everything that lives as long as the process: engine, channel, runner, provider."""
+
+    def __init__(self, settings: Settings, provider: LLMProvider | None = None) -> None:
+        self.settings = settings
+        self.engine = create_engine(settings.resolved_database_url)
+        self.repository = Repository(self.engine)
+        self.channel = InProcessChannel()
+        self.provider = ProviderHolder(settings, provider)
+        self.pipeline = GenerationPipeline(self.repository, self.channel, self.provider, settings)
+        self.runner = EmbeddedJobRunner(
+            self.repository,
+            JobExecutor(self.repository, self.pipeline),
+            settings.max_concurrent_jobs,
+        )
+        self.presentations = PresentationService(
+            self.repository, self.channel, self.runner, self.provider, settings
+        )
+
+    async def start(self) -> None:
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        await migrate(self.engine)
+        await self.runner.start()
+
+    async def stop(self) -> None:
+        await self.runner.stop()
+        await self.provider.aclose()
+        await self.engine.dispose()
+
+    def services(self) -> Services:
+        return Services(self.settings, self.repository, self.channel, self.presentations)
+
+
+def create_app(settings: Settings | None = None, *, provider: LLMProvider | None = None) -> FastAPI:
+    """Build the application; services start in its lifespan."""
+    settings = settings or load_settings()
+    runtime = Runtime(settings, provider)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        log.info("server.start database=%s", settings.resolved_database_url.split("://")[0])
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title="slidestream",
+        version=__version__,
+        description="Self-hosted AI presentation generator with a durable, resumable "
+        "streaming API compatible with Presenton v1.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.state.services = runtime.services()
+    install_error_handlers(app)
+    for module in (presentations, streams, outlines, layouts, slides):
+        app.include_router(module.router, prefix=API_PREFIX)
+
+    @app.get("/health", tags=["health"])
+    async def health() -> dict[str, object]:
+        """Liveness: the process answers and its job runner is up."""
+        return {"status": "ok", "version": __version__, "jobs_running": runtime.runner.running}
+
+    static_dir = files("slidestream").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,235 @@
+"""The `slidestream` command: serve, generate, fake-llm, db."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from slidestream.domain.presentations import (
+    CreatePresentationRequest,
+    PrepareRequest,
+    SlideOutline,
+    Tone,
+    Verbosity,
+)
+from slidestream.domain.views import presentation_with_slides
+from slidestream.errors import SlidestreamError
+from slidestream.settings import Settings, load_settings
+from slidestream.streaming.channels import presentation_topic
+
+if TYPE_CHECKING:
+    from slidestream.app import Runtime
+
+app = typer.Typer(
+    help="slidestream: AI presentations, streamed slide by slide.", no_args_is_help=True
+)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console(stderr=True)
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Run the API server (embedded deployment: SQLite + in-process jobs)."""
+    import uvicorn
+
+    from slidestream.app import create_app
+
+    settings = load_settings()
+    _configure_logging(settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level=settings.log_level,
+        timeout_graceful_shutdown=5,
+    )
+
+
+@app.command("fake-llm")
+def fake_llm(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8090,
+    latency: Annotated[float, typer.Option(help="Seconds each call waits before answering.")] = 0.0,
+    tokens_per_second: Annotated[
+        float, typer.Option(help="Pace of streamed tokens; 0 = unlimited.")
+    ] = 0.0,
+    seed: Annotated[int, typer.Option(help="Seed for the generated text.")] = 0,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Inject a fault: KIND[:TIMES[:MATCH]], KIND one of 429, 500, "
+            "stall, truncate, invalid_json. Repeatable."
+        ),
+    ] = None,
+) -> None:
+    """Run the simulated OpenAI-compatible LLM (for tests, benchmarks and demos)."""
+    from slidestream.llm.fake import FakeLLMConfig, parse_fault_spec, run_fake_llm
+
+    faults = tuple(parse_fault_spec(spec) for spec in fault or [])
+    config = FakeLLMConfig(
+        latency=latency, tokens_per_second=tokens_per_second, seed=seed, faults=faults
+    )
+    console.print(f"Simulated LLM on http://{host}:{port}/v1 (model {config.model})")
+    run_fake_llm(host, port, config)
+
+
+@app.command()
+def generate(
+    topic: Annotated[str, typer.Argument(help="What the presentation is about.")],
+    n_slides: Annotated[int, typer.Option("-n", "--slides", help="Number of slides (1-50).")] = 8,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Where to write the deck (JSON).")
+    ] = None,
+    language: Annotated[str, typer.Option(help="Language of the slides.")] = "",
+    tone: Annotated[Tone, typer.Option(help="Tone of voice.")] = Tone.DEFAULT,
+    verbosity: Annotated[Verbosity, typer.Option(help="How much text per slide.")] = (
+        Verbosity.STANDARD
+    ),
+    instructions: Annotated[str | None, typer.Option(help="Extra instructions.")] = None,
+) -> None:
+    """Generate a whole deck with the configured provider, showing live progress."""
+    settings = load_settings()
+    logging.basicConfig(level=logging.WARNING)
+    request = CreatePresentationRequest(
+        content=topic,
+        n_slides=n_slides,
+        language=language,
+        tone=tone,
+        verbosity=verbosity,
+        instructions=instructions,
+    )
+    try:
+        deck = asyncio.run(_generate(settings, request))
+    except SlidestreamError as error:
+        console.print(f"[red]error:[/red] {error.detail}")
+        raise typer.Exit(code=1) from error
+    path = output or Path(_slug(str(deck.get("title") or topic)) + ".json")
+    path.write_text(json.dumps(deck, indent=2, ensure_ascii=False) + "\n")
+    slides = deck.get("slides")
+    count = len(slides) if isinstance(slides, list) else 0
+    console.print(f"Wrote {count} slides to [bold]{path}[/bold] (id {deck['id']})")
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-zA-Z0-9]+", "-", text).strip("-").lower()
+    return slug[:60] or "deck"
+
+
+async def _generate(settings: Settings, request: CreatePresentationRequest) -> dict[str, object]:
+    from slidestream.app import Runtime
+
+    runtime = Runtime(settings)
+    await runtime.start()
+    try:
+        return await _run_flow(runtime, request)
+    finally:
+        await runtime.stop()
+
+
+async def _run_flow(runtime: Runtime, request: CreatePresentationRequest) -> dict[str, object]:
+    service, repository = runtime.presentations, runtime.repository
+    row = await service.create(request)
+    pid = row.id
+    with (
+        runtime.channel.subscribe(presentation_topic(pid)) as subscription,
+        Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress,
+    ):
+        outline_task = progress.add_task("Outline", total=None)
+        await service.start_outline(pid)
+        while True:
+            row = await service.require(pid)
+            progress.update(outline_task, description=f"Outline ({len(row.outline_text)} chars)")
+            if row.outline_status == "ready":
+                break
+            if row.outline_status in ("failed", "cancelled"):
+                raise SlidestreamError(row.outline_error or "Outline generation failed")
+            await subscription.wait(runtime.settings.stream_recheck_seconds)
+        progress.update(outline_task, total=1, completed=1)
+        outlines = [SlideOutline(content=o["content"]) for o in (row.outlines or {})["slides"]]
+        row = await service.prepare(PrepareRequest(presentation_id=pid, outlines=outlines))
+        total = len((row.structure or {}).get("slides", []))
+        slides_task: TaskID = progress.add_task("Slides", total=total)
+        await service.start_deck(pid, resuming=False)
+        while True:
+            row = await service.require(pid)
+            progress.update(slides_task, completed=await repository.count_slides(pid))
+            if row.deck_status == "completed":
+                break
+            if row.deck_status in ("failed", "cancelled"):
+                raise SlidestreamError(row.deck_error or "Slide generation failed")
+            await subscription.wait(runtime.settings.stream_recheck_seconds)
+    full = await service.require_with_slides(pid)
+    result: dict[str, object] = presentation_with_slides(full, list(full.slides)).model_dump(
+        mode="json"
+    )
+    return result
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply migrations (the server also does this on start)."""
+    from slidestream.storage.database import create_engine, current_revision, migrate
+
+    settings = load_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    async def run() -> str | None:
+        engine = create_engine(settings.resolved_database_url)
+        try:
+            await migrate(engine, revision)
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    console.print(f"Database at revision {asyncio.run(run())}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's migration revision."""
+    from slidestream.storage.database import create_engine, current_revision
+
+    settings = load_settings()
+
+    async def run() -> str | None:
+        engine = create_engine(settings.resolved_database_url)
+        try:
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    typer.echo(asyncio.run(run()) or "empty")
