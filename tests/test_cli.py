@@ -1,0 +1,66 @@
+"""The `slidestream` command, run as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support.fake_llm import FakeLLMHandle
+
+
+def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "slidestream", *args],
+        env={**os.environ, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_generate_writes_a_complete_deck(tmp_path: Path, fake_llm: FakeLLMHandle) -> None:
+    env = {
+        "APP_DATA_DIRECTORY": str(tmp_path / "data"),
+        "LLM": "custom",
+        "CUSTOM_LLM_URL": fake_llm.api_url,
+        "CUSTOM_MODEL": "slidestream-fake",
+    }
+    result = run_cli(
+        "generate", "Urban beekeeping", "-n", "5", "-o", "deck.json", env=env, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    deck = json.loads((tmp_path / "deck.json").read_text())
+    assert len(deck["slides"]) == 5
+    assert [s["index"] for s in deck["slides"]] == list(range(5))
+    assert deck["generation"]["deck_status"] == "completed"
+    assert "Wrote 5 slides" in result.stderr
+    assert "Slides" in result.stderr  # the progress display was shown
+    # The deck is in the data directory too, and the server can serve it.
+    assert (tmp_path / "data" / "slidestream.db").exists()
+
+
+def test_generate_without_a_provider_says_what_to_configure(tmp_path: Path) -> None:
+    env = {"APP_DATA_DIRECTORY": str(tmp_path / "data"), "LLM": ""}
+    result = run_cli("generate", "Anything", env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "No LLM provider is configured" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_generate_rejects_a_bad_slide_count(tmp_path: Path) -> None:
+    env = {"APP_DATA_DIRECTORY": str(tmp_path / "data"), "LLM": ""}
+    result = run_cli("generate", "Anything", "-n", "51", env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "cannot be greater than 50" in result.stderr
+
+
+def test_db_upgrade_and_current(tmp_path: Path) -> None:
+    env = {"APP_DATA_DIRECTORY": str(tmp_path / "data")}
+    upgraded = run_cli("db", "upgrade", env=env, cwd=tmp_path)
+    assert upgraded.returncode == 0, upgraded.stderr
+    current = run_cli("db", "current", env=env, cwd=tmp_path)
+    assert current.stdout.strip() == "0001"
