@@ -7,6 +7,7 @@ import uuid
 import httpx
 import pytest
 
+from slidestream.settings import Settings
 from tests.support.flows import API, create, get_presentation, marked_outlines, prepare
 
 
@@ -289,3 +290,47 @@ async def test_openapi_documents_the_additions(client: httpx.AsyncClient) -> Non
     assert "post" in paths[f"{API}/slide/regenerate"]
     stream = paths[f"{API}/presentation/stream/{{id}}"]["get"]
     assert "text/event-stream" in stream["responses"]["200"]["content"]
+
+
+async def test_delete_removes_the_presentations_files(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    created = await create(client)
+    folder = settings.presentations_dir / created["id"]
+    folder.mkdir(parents=True)
+    (folder / "export.pptx").write_bytes(b"x")
+    other = await create(client)
+    other_folder = settings.presentations_dir / other["id"]
+    other_folder.mkdir(parents=True)
+    assert (await client.delete(f"{API}/presentation/{created['id']}")).status_code == 204
+    assert not folder.exists()
+    assert other_folder.exists()
+
+
+@pytest.mark.parametrize("bad", ["nonsense", "d1:2", "o" + "1" * 80 + ":0"])
+async def test_outline_stream_rejects_bad_last_event_ids(
+    client: httpx.AsyncClient, bad: str
+) -> None:
+    created = await create(client)
+    response = await client.get(
+        f"{API}/outlines/stream/{created['id']}", headers={"Last-Event-ID": bad}
+    )
+    assert response.status_code == 400
+    assert isinstance(response.json()["detail"], str)
+    after = await get_presentation(client, created["id"])
+    assert after["generation"]["outline_status"] == "none"
+
+
+async def test_patch_with_a_slide_id_of_another_deck_is_400(client: httpx.AsyncClient) -> None:
+    first, second = await create(client), await create(client)
+    slide = {"layout_group": "g", "layout": "g:a", "index": 0, "content": {}}
+    made = await client.patch(
+        f"{API}/presentation/update", json={"id": first["id"], "slides": [slide]}
+    )
+    taken = made.json()["slides"][0]["id"]
+    response = await client.patch(
+        f"{API}/presentation/update",
+        json={"id": second["id"], "slides": [{**slide, "id": taken}]},
+    )
+    assert response.status_code == 400
+    assert (await get_presentation(client, first["id"]))["slides"][0]["id"] == taken

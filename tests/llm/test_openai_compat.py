@@ -143,6 +143,15 @@ async def test_a_stalled_call_times_out(fake_llm: FakeLLMHandle) -> None:
     assert fake_llm.stats()["requests"] == 2
 
 
+async def test_disable_thinking_is_sent(fake_llm: FakeLLMHandle) -> None:
+    provider = provider_for(fake_llm.api_url, disable_thinking=True)
+    try:
+        await provider.complete_json(MESSAGES, SCHEMA, "test")
+    finally:
+        await provider.aclose()
+    assert fake_llm.calls()[-1]["enable_thinking"] is False
+
+
 def test_strict_schema_closes_objects_and_requires_everything() -> None:
     schema = strict_schema(
         {"type": "object", "properties": {"a": {"type": "object", "properties": {"b": {}}}}}

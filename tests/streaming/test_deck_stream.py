@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import httpx
 
@@ -180,3 +181,64 @@ async def test_regenerate_one_slide_keeps_its_id_and_index(
 
 async def _deck_status(http: httpx.AsyncClient, pid: str) -> str:
     return str((await get_presentation(http, pid))["generation"]["deck_status"])
+
+
+async def test_slides_are_generated_concurrently_but_sent_in_order(
+    http: httpx.AsyncClient, fake_llm: FakeLLMHandle
+) -> None:
+    import asyncio
+
+    from tests.support.sse import open_stream
+
+    pid = await prepared(http, n=5)
+    # Slide 0 hangs at the LLM; with 4 slides at a time, slides 1-3 (then 4) are stored.
+    fake_llm.add_faults({"kind": "stall", "times": 1, "match": marker(0)})
+    received: list[object] = []
+
+    async def read() -> None:
+        async with open_stream(http, deck_url(pid)) as frames:
+            async for frame in frames:
+                received.append(frame)
+
+    reader = asyncio.create_task(read())
+    await wait_for(
+        lambda: get_presentation(http, pid),
+        lambda deck: {s["index"] for s in deck["slides"]} == {1, 2, 3, 4},
+        "slides 1-4 are stored while slide 0 hangs",
+    )
+    # Nothing may overtake the missing slide 0: only the opening chunk went out.
+    assert slide_frames(received) == []  # type: ignore[arg-type]
+    await http.post(f"{API}/presentation/cancel/{pid}")
+    await reader
+    frames = await read_all(http, deck_url(pid))
+    assert [s["index"] for s in slide_frames(frames)] == [0, 1, 2, 3, 4]
+    assert frames[-1].type == "complete"
+
+
+async def test_heartbeats_and_first_bytes_come_while_nothing_else_does(
+    tmp_path: Path, fake_llm: FakeLLMHandle
+) -> None:
+    from slidestream.app import create_app
+    from tests.conftest import make_settings
+    from tests.support.servers import threaded_server
+
+    settings = make_settings(tmp_path / "data", fake_llm.api_url, heartbeat_seconds=0.2)
+    fake_llm.add_faults({"kind": "stall", "times": 1})
+    with threaded_server(create_app(settings)) as running:
+        async with httpx.AsyncClient(base_url=running.url, timeout=30) as client:
+            created = await client.post(
+                f"{API}/presentation/create", json={"content": "x", "n_slides": 2}
+            )
+            pid = created.json()["id"]
+            # The outline call hangs: the stream still opens at once and then pings.
+            async with client.stream("GET", f"{API}/outlines/stream/{pid}") as response:
+                assert response.status_code == 200
+                seen = ""
+                async for text in response.aiter_text():
+                    seen += text
+                    if seen.count(": ping") >= 3:
+                        break
+            assert seen.startswith(": slidestream\nretry: ")
+            assert '"type": "status"' in seen
+            assert '"type": "chunk"' not in seen
+            await client.post(f"{API}/presentation/cancel/{pid}")

@@ -91,15 +91,17 @@ def repair_structure(
     fallback = heuristic_structure(layout, outlines)
     candidate = raw.get("slides") if isinstance(raw, dict) else raw
     values = candidate if isinstance(candidate, list) else []
-    result = []
+    result: list[int] = []
     for position in range(len(outlines)):
         value = values[position] if position < len(values) else None
         if isinstance(value, str) and value.strip().lstrip("-").isdigit():
             value = int(value)
-        valid = (
+        if (
             isinstance(value, int)
             and not isinstance(value, bool)
             and 0 <= value < len(layout.slides)
-        )
-        result.append(value if valid else fallback[position])  # type: ignore[arg-type]
+        ):
+            result.append(value)
+        else:
+            result.append(fallback[position])
     return result

@@ -39,3 +39,5 @@ class JobExecutor:
             await self.pipeline.fail_presentation(job, error_detail(error))
         else:
             await self.repository.set_job_status(job_id, "completed")
+        # Whoever waits on the job itself (not only on its presentation) hears it ended.
+        await self.pipeline.announce(job.presentation_id)

@@ -199,6 +199,7 @@ class FakeLLM:
             "schema_name": schema_name,
             "user": users[:4000],
             "system": system[:200],
+            "enable_thinking": body.get("enable_thinking"),
             "status": None,
             "started_at": time.time(),
             "finished_at": None,
