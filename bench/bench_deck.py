@@ -24,9 +24,11 @@ from httpx_sse import aconnect_sse
 from bench.common import API, fake_llm, markdown_table, server
 
 MARK = "BENCHMARK{:02d}X"
+SLIDE_PROMPT = "You write the content of one presentation slide"
 
 
 async def one_deck(base: str, llm: str, slides: int) -> dict[str, float]:
+    httpx.post(f"{llm}/_reset").raise_for_status()
     async with httpx.AsyncClient(base_url=base, timeout=None) as http:
         created = (
             await http.post(
@@ -37,6 +39,8 @@ async def one_deck(base: str, llm: str, slides: int) -> dict[str, float]:
         started = time.perf_counter()
         async with aconnect_sse(http, "GET", f"{API}/outlines/stream/{pid}") as source:
             async for event in source.aiter_sse():
+                if not event.data:
+                    continue  # the opening retry/comment block
                 data = json.loads(event.data)
                 if data["type"] in ("complete", "error"):
                     outlines = data["presentation"]["outlines"]["slides"]
@@ -50,6 +54,8 @@ async def one_deck(base: str, llm: str, slides: int) -> dict[str, float]:
         first_slide_at: float | None = None
         async with aconnect_sse(http, "GET", f"{API}/presentation/stream/{pid}") as source:
             async for event in source.aiter_sse():
+                if not event.data:
+                    continue
                 data = json.loads(event.data)
                 if first_slide_at is None and '"index":0' in data.get("chunk", ""):
                     first_slide_at = time.time()
@@ -58,7 +64,9 @@ async def one_deck(base: str, llm: str, slides: int) -> dict[str, float]:
                     break
         deck_seconds = time.perf_counter() - started
     calls: list[dict[str, Any]] = httpx.get(f"{llm}/_stats").json()["calls"]
-    first_call = next(c for c in calls if MARK.format(0) in c["user"])
+    first_call = next(
+        c for c in calls if MARK.format(0) in c["user"] and c["system"].startswith(SLIDE_PROMPT)
+    )
     assert first_slide_at is not None
     return {
         "outline": outline_seconds,

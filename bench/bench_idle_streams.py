@@ -31,7 +31,7 @@ async def open_stream(port: int, pid: str, ready: asyncio.Event, pings: list[flo
             line = await reader.readline()
             if not line:
                 return
-            if b'"index":0' in line:
+            if b'index' in line:  # the first slide's chunk (quotes are escaped in data)
                 ready.set()
             if line.startswith(b": ping"):
                 pings.append(time.monotonic())

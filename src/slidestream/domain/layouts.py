@@ -1,21 +1,40 @@
-"""Presenton's layout model: a template group and its slide layouts with JSON schemas."""
+"""Presenton's layout model: a template group and its slide layouts with JSON schemas.
+
+These are the exact shapes Presenton's front ends send as `layout` in `/presentation/prepare`
+(`models/presentation_layout.py` upstream). Unknown fields are ignored rather than rejected
+because later front ends add fields such as `icon_weight` that slidestream does not use.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# Generous bounds: they only exist so that an untrusted request cannot make us store or
+# prompt with absurd payloads; real template groups are far below them.
+MAX_LAYOUT_ID_LENGTH = 300
+MAX_GROUP_NAME_LENGTH = 200
+MAX_LAYOUTS_PER_GROUP = 200
 
 
 class SlideLayoutModel(BaseModel):
-    """One slide layout: an id, a description an LLM can choose by, and a content schema."""
+    """One slide layout: an id, a name and description an LLM can choose by, a content schema."""
 
     model_config = ConfigDict(extra="ignore")
 
-    id: str = Field(min_length=1, max_length=300)
+    id: str = Field(min_length=1, max_length=MAX_LAYOUT_ID_LENGTH)
     name: str | None = None
     description: str | None = None
     json_schema: dict[str, Any]
+
+    @field_validator("id")
+    @classmethod
+    def _id_not_blank(cls, value: str) -> str:
+        # The id is echoed as the slide's `layout`; a blank one would be useless to clients.
+        if not value.strip():
+            raise ValueError("layout id must not be blank")
+        return value
 
 
 class PresentationLayoutModel(BaseModel):
@@ -23,6 +42,6 @@ class PresentationLayoutModel(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=MAX_GROUP_NAME_LENGTH)
     ordered: bool = False
-    slides: list[SlideLayoutModel] = Field(min_length=1, max_length=200)
+    slides: list[SlideLayoutModel] = Field(min_length=1, max_length=MAX_LAYOUTS_PER_GROUP)

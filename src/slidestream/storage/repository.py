@@ -40,6 +40,26 @@ class NewSlide:
     properties: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class DeckState:
+    """The few columns a deck stream reader polls (kept small: readers may be thousands)."""
+
+    run: int
+    status: str
+    error: str | None
+
+
+@dataclass(frozen=True)
+class OutlineState:
+    """Outline progress, with only the text a reader has not sent yet."""
+
+    run: int
+    status: str
+    error: str | None
+    length: int
+    text_after: str
+
+
 class Repository:
     """Storage access for presentations, slides and jobs."""
 
@@ -71,6 +91,36 @@ class Repository:
                 .options(selectinload(PresentationRow.slides))
             )
             return result.scalar_one_or_none()
+
+    async def deck_state(self, presentation_id: uuid.UUID) -> DeckState | None:
+        async with self.session() as session:
+            result = await session.execute(
+                select(
+                    PresentationRow.deck_run,
+                    PresentationRow.deck_status,
+                    PresentationRow.deck_error,
+                ).where(PresentationRow.id == presentation_id)
+            )
+            row = result.one_or_none()
+        return None if row is None else DeckState(row[0], row[1], row[2])
+
+    async def outline_state(self, presentation_id: uuid.UUID, offset: int) -> OutlineState | None:
+        """Outline status and `outline_text[offset:]`, cut in the database."""
+        text = PresentationRow.outline_text
+        async with self.session() as session:
+            result = await session.execute(
+                select(
+                    PresentationRow.outline_run,
+                    PresentationRow.outline_status,
+                    PresentationRow.outline_error,
+                    func.length(text),
+                    func.substr(text, offset + 1),
+                ).where(PresentationRow.id == presentation_id)
+            )
+            row = result.one_or_none()
+        if row is None:
+            return None
+        return OutlineState(row[0], row[1], row[2], int(row[3] or 0), row[4] or "")
 
     async def list_presentations_with_first_slide(
         self,

@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from slidestream.domain.views import presentation_model, presentation_with_slides, slide_chunk_json
-from slidestream.storage.models import PresentationRow
 from slidestream.storage.repository import Repository
 from slidestream.streaming import frames
 from slidestream.streaming.channels import NotificationChannel, presentation_topic
@@ -60,9 +59,11 @@ class _Reader:
 class DeckStreamReader(_Reader):
     """Frames of `GET /presentation/stream/{id}`.
 
-    seq 0 opens the JSON document, seq k+1 carries the k-th slide (by index), the closing
+    seq 0 opens the JSON document, seq k carries the k-th slide (by index), the closing
     chunk follows the last slide, then exactly one `complete` or `error` frame. Slides are
     emitted strictly in order: while generation runs, slide k is sent only after 0..k-1.
+    Between wake-ups the reader holds no rows, only counters: thousands of idle streams
+    must stay cheap.
     """
 
     def __init__(self, *args: Any, commas: bool = True, **kwargs: Any) -> None:
@@ -70,61 +71,71 @@ class DeckStreamReader(_Reader):
         self.commas = commas
 
     async def _frames(self, wait: Callable[[float], Any]) -> AsyncIterator[Frame]:
-        row = await self.repository.get_presentation(self.presentation_id)
-        if row is None:
+        state = await self.repository.deck_state(self.presentation_id)
+        if state is None:
             yield frames.error(frame_id("d", 0, None), DELETED_DETAIL)
             return
-        run = row.deck_run
-        sent = 0  # frames of this run already with the client: next seq to send
+        run = state.run
+        sent = 0  # frames of this run the client has: the next seq to send
         if self.after is not None:
             if self.after.run == run and self.after.offset is not None:
                 sent = self.after.offset + 1
             else:
                 yield frames.reset(frame_id("d", run, START), "The deck was generated again")
+        last_index: int | None = None  # index of the last slide sent; None = not yet known
         closed = False
         while True:
-            row = await self.repository.get_presentation(self.presentation_id)
-            if row is None:
+            state = await self.repository.deck_state(self.presentation_id)
+            if state is None:
                 yield frames.error(frame_id("d", run, None), DELETED_DETAIL)
                 return
-            if row.deck_run != run:
-                run, sent, closed = row.deck_run, 0, False
+            if state.run != run:
+                run, sent, last_index, closed = state.run, 0, None, False
                 yield frames.reset(frame_id("d", run, START), "The deck was generated again")
-            terminal = row.deck_status in TERMINAL_DECK_STATUSES
+            terminal = state.status in TERMINAL_DECK_STATUSES
             if sent == 0:
                 yield frames.chunk(frame_id("d", run, 0), OPENING_CHUNK)
                 sent = 1
-            slides = await self.repository.slides_from(self.presentation_id, 0)
-            if sent - 1 > len(slides) + int(terminal):
-                # A position this run never reached (ids are computed, so one can be
-                # made up): start the run over rather than guess.
-                sent = 1
-                yield frames.reset(frame_id("d", run, START), "Unknown stream position")
-                yield frames.chunk(frame_id("d", run, 0), OPENING_CHUNK)
-            if sent > len(slides) + 1:
-                closed = True  # the client already has the closing chunk
-            while not closed and sent <= len(slides):
-                slide = slides[sent - 1]
+            if last_index is None:
+                slides = await self.repository.slides_from(self.presentation_id, 0)
+                already = sent - 1  # slides (and maybe the closing chunk) the client has
+                if already > len(slides) + int(terminal):
+                    # A position this run never reached (ids are computed, so one can be
+                    # made up): start the run over rather than guess.
+                    yield frames.reset(frame_id("d", run, START), "Unknown stream position")
+                    yield frames.chunk(frame_id("d", run, 0), OPENING_CHUNK)
+                    sent, already = 1, 0
+                closed = already > len(slides)
+                already = min(already, len(slides))
+                last_index = slides[already - 1].index if already else -1
+                slides = slides[already:]
+            else:
+                slides = await self.repository.slides_from(self.presentation_id, last_index + 1)
+            for slide in slides:
                 # While generating, never skip ahead of a missing slide.
-                if not terminal and slide.index != sent - 1:
+                if closed or (not terminal and slide.index != last_index + 1):
                     break
                 separator = ", " if self.commas and sent > 1 else ""
                 yield frames.chunk(frame_id("d", run, sent), separator + slide_chunk_json(slide))
-                sent += 1
+                sent, last_index = sent + 1, slide.index
+            del slides
             if terminal:
                 if not closed:
-                    yield frames.chunk(frame_id("d", run, len(slides) + 1), CLOSING_CHUNK)
-                yield self._terminal(row, slides, run)
+                    yield frames.chunk(frame_id("d", run, sent), CLOSING_CHUNK)
+                yield await self._terminal(state.status, state.error, run)
                 return
             await wait(self.recheck_seconds)
 
-    def _terminal(self, row: PresentationRow, slides: list[Any], run: int) -> Frame:
+    async def _terminal(self, status: str, error: str | None, run: int) -> Frame:
         end = frame_id("d", run, None)
-        if row.deck_status == "completed":
-            return frames.complete(end, _dump(presentation_with_slides(row, slides)))
-        if row.deck_status == "cancelled":
-            return frames.error(end, row.deck_error or "Generation was cancelled")
-        return frames.error(end, row.deck_error or "Generation failed")
+        if status == "completed":
+            row = await self.repository.get_presentation_with_slides(self.presentation_id)
+            if row is None:
+                return frames.error(end, DELETED_DETAIL)
+            return frames.complete(end, _dump(presentation_with_slides(row, list(row.slides))))
+        if status == "cancelled":
+            return frames.error(end, error or "Generation was cancelled")
+        return frames.error(end, error or "Generation failed")
 
 
 class OutlineStreamReader(_Reader):
@@ -132,41 +143,41 @@ class OutlineStreamReader(_Reader):
     chunks as it is written (ids are character offsets), then `complete` or `error`."""
 
     async def _frames(self, wait: Callable[[float], Any]) -> AsyncIterator[Frame]:
-        row = await self.repository.get_presentation(self.presentation_id)
-        if row is None:
+        after = self.after
+        offset = max(after.offset or 0, 0) if after is not None else 0
+        state = await self.repository.outline_state(self.presentation_id, offset)
+        if state is None:
             yield frames.error(frame_id("o", 0, None), DELETED_DETAIL)
             return
-        run = row.outline_run
-        offset = 0
-        after = self.after
-        if after is not None and after.run == run and after.offset is not None:
-            if after.offset <= len(row.outline_text):
-                offset = max(after.offset, 0)
-            else:
-                after = None  # a position this run never reached: start over
-                yield frames.reset(frame_id("o", run, START), "The outline was generated again")
-        elif after is not None:
+        run = state.run
+        if after is not None and (after.run != run or offset > state.length):
+            offset = 0  # an older run, or a position this run never reached: start over
             yield frames.reset(frame_id("o", run, START), "The outline was generated again")
-        if after is None or after.run != run:
+            after = None
+        if after is None:
             yield frames.status(frame_id("o", run, 0), OUTLINE_STATUS_TEXT)
         while True:
-            row = await self.repository.get_presentation(self.presentation_id)
-            if row is None:
+            state = await self.repository.outline_state(self.presentation_id, offset)
+            if state is None:
                 yield frames.error(frame_id("o", run, None), DELETED_DETAIL)
                 return
-            if row.outline_run != run:
-                run, offset = row.outline_run, 0
+            if state.run != run:
+                run, offset = state.run, 0
                 yield frames.reset(frame_id("o", run, START), "The outline was generated again")
                 yield frames.status(frame_id("o", run, 0), OUTLINE_STATUS_TEXT)
-            text = row.outline_text
-            if len(text) > offset:
-                yield frames.chunk(frame_id("o", run, len(text)), text[offset:])
-                offset = len(text)
-            if row.outline_status == "ready":
+                continue
+            if state.length > offset:
+                yield frames.chunk(frame_id("o", run, state.length), state.text_after)
+                offset = state.length
+            if state.status == "ready":
+                row = await self.repository.get_presentation(self.presentation_id)
+                if row is None:
+                    yield frames.error(frame_id("o", run, None), DELETED_DETAIL)
+                    return
                 yield frames.complete(frame_id("o", run, None), _dump(presentation_model(row)))
                 return
-            if row.outline_status in ("failed", "cancelled"):
-                detail = row.outline_error or "Failed to generate presentation outlines"
+            if state.status in ("failed", "cancelled"):
+                detail = state.error or "Failed to generate presentation outlines"
                 yield frames.error(frame_id("o", run, None), detail)
                 return
             await wait(self.recheck_seconds)
