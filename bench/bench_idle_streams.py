@@ -31,7 +31,7 @@ async def open_stream(port: int, pid: str, ready: asyncio.Event, pings: list[flo
             line = await reader.readline()
             if not line:
                 return
-            if b'index' in line:  # the first slide's chunk (quotes are escaped in data)
+            if b"index" in line:  # the first slide's chunk (quotes are escaped in data)
                 ready.set()
             if line.startswith(b": ping"):
                 pings.append(time.monotonic())
@@ -55,6 +55,25 @@ def prepare_stalled_deck(base: str, llm: str) -> str:
     return str(pid)
 
 
+async def _open_all(
+    port: int, pid: str, streams: int
+) -> tuple[list[asyncio.Task[None]], list[list[float]], float]:
+    events = [asyncio.Event() for _ in range(streams)]
+    pings: list[list[float]] = [[] for _ in range(streams)]
+    opened = time.monotonic()
+    tasks = [
+        asyncio.create_task(open_stream(port, pid, events[i], pings[i])) for i in range(streams)
+    ]
+    await asyncio.gather(*(e.wait() for e in events))
+    return tasks, pings, time.monotonic() - opened
+
+
+async def _close_all(tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
 async def measure(
     base: str, pid: str, server_pid: int, streams: int, heartbeat: float
 ) -> list[object]:
@@ -63,15 +82,16 @@ async def measure(
     warm_task = asyncio.create_task(open_stream(port, pid, warm, []))
     await warm.wait()
     await asyncio.sleep(1)
+    cold = rss_bytes(server_pid)
+    # A first round grows pools, caches and allocator arenas once; the second round's
+    # growth is what each further stream costs.
+    tasks, _, _ = await _open_all(port, pid, streams)
+    await asyncio.sleep(1)
+    first_round = rss_bytes(server_pid)
+    await _close_all(tasks)
+    await asyncio.sleep(2)
     baseline = rss_bytes(server_pid)
-    events = [asyncio.Event() for _ in range(streams)]
-    pings: list[list[float]] = [[] for _ in range(streams)]
-    opened = time.monotonic()
-    tasks = [
-        asyncio.create_task(open_stream(port, pid, events[i], pings[i])) for i in range(streams)
-    ]
-    await asyncio.gather(*(e.wait() for e in events))
-    all_open = time.monotonic() - opened
+    tasks, pings, all_open = await _open_all(port, pid, streams)
     await asyncio.sleep(1)
     loaded = rss_bytes(server_pid)
     window_start = time.monotonic()
@@ -81,16 +101,14 @@ async def measure(
     for times in pings:
         inside = [window_start, *[t for t in times if window_start <= t <= window_end], window_end]
         worst_gap = max(worst_gap, *(b - a for a, b in itertools.pairwise(inside)))
-    for task in [*tasks, warm_task]:
-        task.cancel()
-    await asyncio.gather(*tasks, warm_task, return_exceptions=True)
-    per_stream_kb = (loaded - baseline) / streams / 1024
+    await _close_all([*tasks, warm_task])
     return [
         streams,
         f"{all_open:.2f}",
+        f"{(first_round - cold) / streams / 1024:.1f}",
         f"{baseline / 2**20:.1f}",
         f"{loaded / 2**20:.1f}",
-        f"{per_stream_kb:.1f}",
+        f"{(loaded - baseline) / streams / 1024:.1f}",
         f"{heartbeat:g}",
         f"{worst_gap:.2f}",
     ]
@@ -115,6 +133,7 @@ def main() -> None:
             [
                 "idle streams",
                 "all open after s",
+                "first round KB per stream",
                 "server RSS before MiB",
                 "server RSS with streams MiB",
                 "KB per stream",

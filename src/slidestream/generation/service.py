@@ -51,6 +51,8 @@ from slidestream.templates.registry import DEFAULT_LAYOUT_GROUP, get_layout_grou
 
 log = logging.getLogger(__name__)
 
+NOT_PREPARED = "Presentation not prepared for stream"
+NO_OUTLINES = "Outlines can not be empty"
 GENERATING_CONFLICT = (
     "The presentation is being generated; wait for it to finish or cancel it first"
 )
@@ -270,28 +272,30 @@ class PresentationService:
             )
         return row
 
-    async def start_deck(self, presentation_id: uuid.UUID, *, resuming: bool) -> PresentationRow:
+    async def start_deck(self, presentation_id: uuid.UUID, *, resuming: bool) -> None:
         """Make sure the deck is generated, being generated, or replayable.
 
         A failed or cancelled deck starts a new run that keeps its stored slides, unless
         the client is resuming a stream (then it is shown how that run ended)."""
-        row = await self.require(presentation_id)
-        self._check_prepared(row)
-        restart = row.deck_status == "none" or (
-            row.deck_status in ("failed", "cancelled") and not resuming
-        )
-        if row.deck_status == "generating":
+        info = await self.repository.deck_start_info(presentation_id)
+        if info is None:
+            raise PresentationNotFound()
+        if not info.prepared:
+            raise InvalidInput(NOT_PREPARED)
+        if not info.has_outlines:
+            raise InvalidInput(NO_OUTLINES)
+        restart = info.status == "none" or (info.status in ("failed", "cancelled") and not resuming)
+        if info.status == "generating":
             await self._submit_active(presentation_id, "deck")
         elif restart:
             self.provider()
-            run = row.deck_run + 1
+            run = info.run + 1
             await self._start_job(
                 presentation_id,
                 "deck",
                 run,
                 {"deck_status": "generating", "deck_run": run, "deck_error": None},
             )
-        return row
 
     async def regenerate_deck(self, presentation_id: uuid.UUID) -> PresentationRow:
         """Throw the stored slides away and generate the deck again (a new run)."""
@@ -349,10 +353,10 @@ class PresentationService:
     # --- internals --------------------------------------------------------------------
 
     def _check_prepared(self, row: PresentationRow) -> None:
-        if not row.structure or not row.layout:
-            raise InvalidInput("Presentation not prepared for stream")
+        if not (row.structure or {}).get("slides") or not row.layout:
+            raise InvalidInput(NOT_PREPARED)
         if not (row.outlines or {}).get("slides"):
-            raise InvalidInput("Outlines can not be empty")
+            raise InvalidInput(NO_OUTLINES)
 
     async def _start_job(
         self,

@@ -50,6 +50,14 @@ class DeckState:
 
 
 @dataclass(frozen=True)
+class DeckStartInfo:
+    status: str
+    run: int
+    prepared: bool
+    has_outlines: bool
+
+
+@dataclass(frozen=True)
 class OutlineState:
     """Outline progress, with only the text a reader has not sent yet."""
 
@@ -103,6 +111,30 @@ class Repository:
             )
             row = result.one_or_none()
         return None if row is None else DeckState(row[0], row[1], row[2])
+
+    async def deck_start_info(self, presentation_id: uuid.UUID) -> DeckStartInfo | None:
+        """What starting a deck stream needs, without the (large) layout document: every
+        reconnecting client asks for this."""
+        async with self.session() as session:
+            result = await session.execute(
+                select(
+                    PresentationRow.deck_status,
+                    PresentationRow.deck_run,
+                    PresentationRow.structure,
+                    PresentationRow.outlines,
+                    PresentationRow.layout.is_not(None),
+                ).where(PresentationRow.id == presentation_id)
+            )
+            row = result.one_or_none()
+        if row is None:
+            return None
+        structure, outlines = row[2] or {}, row[3] or {}
+        return DeckStartInfo(
+            status=row[0],
+            run=row[1],
+            prepared=bool(structure.get("slides")) and bool(row[4]),
+            has_outlines=bool(outlines.get("slides")),
+        )
 
     async def outline_state(self, presentation_id: uuid.UUID, offset: int) -> OutlineState | None:
         """Outline status and `outline_text[offset:]`, cut in the database."""

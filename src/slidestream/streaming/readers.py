@@ -111,20 +111,31 @@ class DeckStreamReader(_Reader):
                 slides = slides[already:]
             else:
                 slides = await self.repository.slides_from(self.presentation_id, last_index + 1)
-            for slide in slides:
-                # While generating, never skip ahead of a missing slide.
-                if closed or (not terminal and slide.index != last_index + 1):
-                    break
+            ready = [] if closed else self._in_order(slides, last_index, terminal)
+            del slides  # idle readers keep counters, not rows
+            for index, text in ready:
                 separator = ", " if self.commas and sent > 1 else ""
-                yield frames.chunk(frame_id("d", run, sent), separator + slide_chunk_json(slide))
-                sent, last_index = sent + 1, slide.index
-            del slides
+                yield frames.chunk(frame_id("d", run, sent), separator + text)
+                sent, last_index = sent + 1, index
+            del ready
             if terminal:
                 if not closed:
                     yield frames.chunk(frame_id("d", run, sent), CLOSING_CHUNK)
                 yield await self._terminal(state.status, state.error, run)
                 return
             await wait(self.recheck_seconds)
+
+    @staticmethod
+    def _in_order(slides: list[Any], last_index: int, terminal: bool) -> list[tuple[int, str]]:
+        """(index, chunk JSON) of the slides that may go out now. While generating, never
+        skip ahead of a missing slide; once finished, send whatever is stored."""
+        ready = []
+        for slide in slides:
+            if not terminal and slide.index != last_index + 1:
+                break
+            ready.append((slide.index, slide_chunk_json(slide)))
+            last_index = slide.index
+        return ready
 
     async def _terminal(self, status: str, error: str | None, run: int) -> Frame:
         end = frame_id("d", run, None)
