@@ -55,28 +55,19 @@ class Started:
 
 
 @contextmanager
-def fake_llm(latency: float, tokens_per_second: float = 0.0) -> Iterator[Started]:
+def _slidestream(command: list[str], ready_path: str, env: dict[str, str]) -> Iterator[Started]:
+    """Run `slidestream COMMAND --port P` until the block ends; wait for `ready_path`."""
     port = free_port()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "slidestream",
-            "fake-llm",
-            "--port",
-            str(port),
-            "--latency",
-            str(latency),
-            "--tokens-per-second",
-            str(tokens_per_second),
-        ],
+        [sys.executable, "-m", "slidestream", *command, "--port", str(port)],
+        env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         preexec_fn=raise_fd_limit,
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait(f"{url}/v1/models", process)
+        _wait(f"{url}{ready_path}", process)
         yield Started(url, process)
     finally:
         process.terminate()
@@ -84,11 +75,16 @@ def fake_llm(latency: float, tokens_per_second: float = 0.0) -> Iterator[Started
 
 
 @contextmanager
+def fake_llm(latency: float, tokens_per_second: float = 0.0) -> Iterator[Started]:
+    command = ["fake-llm", "--latency", str(latency), "--tokens-per-second", str(tokens_per_second)]
+    with _slidestream(command, "/v1/models", {}) as started:
+        yield started
+
+
+@contextmanager
 def server(llm_url: str, **env: str) -> Iterator[Started]:
-    port = free_port()
     with tempfile.TemporaryDirectory(prefix="slidestream-bench-") as data:
         environment = {
-            **os.environ,
             "APP_DATA_DIRECTORY": data,
             "LLM": "custom",
             "CUSTOM_LLM_URL": f"{llm_url}/v1",
@@ -96,20 +92,8 @@ def server(llm_url: str, **env: str) -> Iterator[Started]:
             "SLIDESTREAM_LOG_LEVEL": "warning",
             **env,
         }
-        process = subprocess.Popen(
-            [sys.executable, "-m", "slidestream", "serve", "--port", str(port)],
-            env=environment,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            preexec_fn=raise_fd_limit,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait(f"{url}/health", process)
-            yield Started(url, process)
-        finally:
-            process.terminate()
-            process.wait()
+        with _slidestream(["serve"], "/health", environment) as started:
+            yield started
 
 
 def rss_bytes(pid: int) -> int:

@@ -39,6 +39,19 @@ class NewSlide:
     html_content: str | None = None
     properties: dict[str, Any] | None = None
 
+    def row(self, presentation_id: uuid.UUID) -> SlideRow:
+        return SlideRow(
+            id=self.id or uuid.uuid4(),
+            presentation=presentation_id,
+            index=self.index,
+            layout_group=self.layout_group,
+            layout=self.layout,
+            content=self.content,
+            speaker_note=self.speaker_note,
+            html_content=self.html_content,
+            properties=self.properties,
+        )
+
 
 @dataclass(frozen=True)
 class DeckState:
@@ -228,17 +241,7 @@ class Repository:
         """Store a slide unless one with that index exists already (never twice), and,
         with `expected_run`, only while the deck is still in that run (a job that lost a
         race with a regeneration must not write into the new run)."""
-        row = SlideRow(
-            id=slide.id or uuid.uuid4(),
-            presentation=presentation_id,
-            index=slide.index,
-            layout_group=slide.layout_group,
-            layout=slide.layout,
-            content=slide.content,
-            speaker_note=slide.speaker_note,
-            html_content=slide.html_content,
-            properties=slide.properties,
-        )
+        row = slide.row(presentation_id)
         try:
             async with self.session() as session, session.begin():
                 if expected_run is not None:
@@ -281,20 +284,7 @@ class Repository:
         async with self.session() as session, session.begin():
             await session.execute(delete(SlideRow).where(SlideRow.presentation == presentation_id))
             await session.flush()
-            for slide in slides:
-                session.add(
-                    SlideRow(
-                        id=slide.id or uuid.uuid4(),
-                        presentation=presentation_id,
-                        index=slide.index,
-                        layout_group=slide.layout_group,
-                        layout=slide.layout,
-                        content=slide.content,
-                        speaker_note=slide.speaker_note,
-                        html_content=slide.html_content,
-                        properties=slide.properties,
-                    )
-                )
+            session.add_all([slide.row(presentation_id) for slide in slides])
 
     # --- jobs -------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response, status
 from sse_starlette import EventSourceResponse
 
 from slidestream.api.deps import Services, services
-from slidestream.streaming.positions import StreamKind, StreamPosition, parse_last_event_id
+from slidestream.streaming.positions import StreamKind, parse_last_event_id
 from slidestream.streaming.readers import DeckStreamReader, OutlineStreamReader
 from slidestream.streaming.sse import sse_response
 
@@ -42,8 +42,34 @@ STREAM_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-def _position(header: str | None, query: str | None, kind: StreamKind) -> StreamPosition | None:
-    return parse_last_event_id(header if header is not None else query, kind)
+async def _open_stream(
+    svc: Services,
+    presentation_id: uuid.UUID,
+    kind: StreamKind,
+    header: str | None,
+    query: str | None,
+) -> Response:
+    """Shared by both endpoints: read the position, answer 204 after a terminal frame,
+    make sure generation runs (or attach to it), and hand the client to a reader."""
+    position = parse_last_event_id(header if header is not None else query, kind)
+    if position is not None and position.is_terminal:
+        await svc.presentations.require(presentation_id)
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    reader_class: type[OutlineStreamReader | DeckStreamReader]
+    if kind == "o":
+        await svc.presentations.start_outline(presentation_id)
+        reader_class = OutlineStreamReader
+    else:
+        await svc.presentations.start_deck(presentation_id, resuming=position is not None)
+        reader_class = DeckStreamReader
+    reader = reader_class(
+        svc.repository, svc.channel, presentation_id, position, svc.settings.stream_recheck_seconds
+    )
+    return sse_response(
+        reader.frames(),
+        heartbeat_seconds=svc.settings.heartbeat_seconds,
+        retry_ms=svc.settings.sse_retry_ms,
+    )
 
 
 @router.get(
@@ -58,19 +84,7 @@ async def stream_outline(
     last_event_id_query: LastEventIdQuery = None,
 ) -> Response:
     """Generate the outline (or attach to its generation, or replay it) as SSE."""
-    position = _position(last_event_id, last_event_id_query, "o")
-    if position is not None and position.is_terminal:
-        await svc.presentations.require(id)
-        return Response(status_code=status.HTTP_204_NO_CONTENT)
-    await svc.presentations.start_outline(id)
-    reader = OutlineStreamReader(
-        svc.repository, svc.channel, id, position, svc.settings.stream_recheck_seconds
-    )
-    return sse_response(
-        reader.frames(),
-        heartbeat_seconds=svc.settings.heartbeat_seconds,
-        retry_ms=svc.settings.sse_retry_ms,
-    )
+    return await _open_stream(svc, id, "o", last_event_id, last_event_id_query)
 
 
 @router.get(
@@ -85,16 +99,4 @@ async def stream_presentation(
     last_event_id_query: LastEventIdQuery = None,
 ) -> Response:
     """Generate the slides (or attach to their generation, or replay them) as SSE."""
-    position = _position(last_event_id, last_event_id_query, "d")
-    if position is not None and position.is_terminal:
-        await svc.presentations.require(id)
-        return Response(status_code=status.HTTP_204_NO_CONTENT)
-    await svc.presentations.start_deck(id, resuming=position is not None)
-    reader = DeckStreamReader(
-        svc.repository, svc.channel, id, position, svc.settings.stream_recheck_seconds
-    )
-    return sse_response(
-        reader.frames(),
-        heartbeat_seconds=svc.settings.heartbeat_seconds,
-        retry_ms=svc.settings.sse_retry_ms,
-    )
+    return await _open_stream(svc, id, "d", last_event_id, last_event_id_query)
