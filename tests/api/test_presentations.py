@@ -334,3 +334,16 @@ async def test_patch_with_a_slide_id_of_another_deck_is_400(client: httpx.AsyncC
     )
     assert response.status_code == 400
     assert (await get_presentation(client, first["id"]))["slides"][0]["id"] == taken
+
+
+async def test_replacing_the_outline_asks_for_prepare_again(client: httpx.AsyncClient) -> None:
+    created = await create(client, n_slides=3)
+    await prepare(client, created["id"], marked_outlines(3))
+    put = await client.put(
+        f"{API}/outlines/{created['id']}", json={"slides": [{"content": "# Only one"}]}
+    )
+    assert put.status_code == 200
+    assert put.json()["structure"] is None
+    stream = await client.get(f"{API}/presentation/stream/{created['id']}")
+    assert stream.status_code == 400
+    assert stream.json() == {"detail": "Presentation not prepared for stream"}

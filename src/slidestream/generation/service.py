@@ -131,14 +131,14 @@ class PresentationService:
         self, presentation_id: uuid.UUID, outline: OutlineModel
     ) -> PresentationRow:
         row = await self.require(presentation_id)
-        if row.outline_status == "generating":
+        if "generating" in (row.outline_status, row.deck_status):
             raise Conflict(GENERATING_CONFLICT)
         contents = [s.content for s in outline.slides]
         if not contents:
             raise InvalidInput("Outlines are required")
         check_slide_count(len(contents))
         text = json.dumps({"slides": [{"content": c} for c in contents]}, ensure_ascii=False)
-        await self.repository.update_presentation(
+        changed = await self.repository.update_presentation(
             presentation_id,
             {
                 "outlines": {"slides": [{"content": c} for c in contents]},
@@ -148,8 +148,17 @@ class PresentationService:
                 "outline_run": row.outline_run + 1,
                 "outline_text": text,
                 "outline_error": None,
+                # The chosen layouts belonged to the old outline: prepare again.
+                "structure": None,
+            },
+            only_if={
+                "outline_status": [row.outline_status],
+                "outline_run": [row.outline_run],
+                "deck_status": [row.deck_status],
             },
         )
+        if not changed:
+            raise Conflict(GENERATING_CONFLICT)
         await self._announce(presentation_id)
         return await self.require(presentation_id)
 
