@@ -168,7 +168,7 @@ class PresentationService:
         if not contents:
             raise InvalidInput("Outlines are required")
         check_slide_count(len(contents))
-        if row.deck_status == "generating":
+        if "generating" in (row.outline_status, row.deck_status):
             raise Conflict(GENERATING_CONFLICT)
         layout = request.layout or get_layout_group(DEFAULT_LAYOUT_GROUP)
         structure = await self._choose_structure(layout, contents)
