@@ -129,6 +129,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("SLIDESTREAM_MAX_BODY_BYTES", "max_body_bytes"),
     )
 
+    # --- documents (uploads) --------------------------------------------------------
+
+    # --- images and icons ------------------------------------------------------------
+
+    # --- one-shot generation, async tasks and webhooks --------------------------------
+
     # --- streaming -----------------------------------------------------------------
     heartbeat_seconds: float = Field(
         default=15.0,
