@@ -39,14 +39,16 @@ class Runtime:
         self.repository = Repository(self.engine)
         self.channel = InProcessChannel()
         self.provider = ProviderHolder(settings, provider)
-        self.pipeline = GenerationPipeline(self.repository, self.channel, self.provider, settings)
+        self.pipeline = GenerationPipeline(
+            self.repository, self.channel, self.provider.engine, settings
+        )
         self.runner = EmbeddedJobRunner(
             self.repository,
             JobExecutor(self.repository, self.pipeline),
             settings.max_concurrent_jobs,
         )
         self.presentations = PresentationService(
-            self.repository, self.channel, self.runner, self.provider, settings
+            self.repository, self.channel, self.runner, self.provider.engine, settings
         )
 
     async def start(self) -> None:

@@ -135,6 +135,11 @@ def generate(
     slides = deck.get("slides")
     count = len(slides) if isinstance(slides, list) else 0
     console.print(f"Wrote {count} slides to [bold]{path}[/bold] (id {deck['id']})")
+    if deck.get("generation_mode") == "offline":
+        console.print(
+            "[yellow]Offline draft:[/yellow] drafted without an LLM from the prompt and "
+            "documents. Set LLM (see the README) for written slides."
+        )
 
 
 def _slug(text: str) -> str:

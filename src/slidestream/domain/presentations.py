@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
@@ -119,6 +119,9 @@ class UpdatePresentationRequest(BaseModel):
     slides: list[SlideUpdate] | None = None
 
 
+GenerationMode = Literal["llm", "offline"]
+
+
 class GenerationState(BaseModel):
     """Where outline and deck generation stand (slidestream addition; clients may ignore it)."""
 
@@ -127,6 +130,10 @@ class GenerationState(BaseModel):
     deck_status: str
     deck_run: int
     error: str | None = None
+    offline_draft: bool = Field(
+        default=False,
+        description="True when the offline engine drafted the deck (no LLM): edit before use.",
+    )
 
 
 class PresentationModel(BaseModel):
@@ -151,6 +158,7 @@ class PresentationModel(BaseModel):
     structure: dict[str, Any] | None = None
     created_at: Timestamp
     updated_at: Timestamp
+    generation_mode: GenerationMode = "llm"
     generation: GenerationState
 
 
@@ -167,6 +175,7 @@ class PresentationWithSlides(BaseModel):
     tone: str
     verbosity: str
     slides: list[SlideModel]
+    generation_mode: GenerationMode = "llm"
     generation: GenerationState
 
 

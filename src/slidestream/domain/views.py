@@ -21,6 +21,7 @@ def generation_state(row: PresentationRow) -> GenerationState:
         deck_status=row.deck_status,
         deck_run=row.deck_run,
         error=row.deck_error if row.deck_status in ("failed", "cancelled") else row.outline_error,
+        offline_draft=row.generation_mode == "offline",
     )
 
 
@@ -43,6 +44,7 @@ def presentation_model(row: PresentationRow) -> PresentationModel:
         structure=row.structure,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        generation_mode="offline" if row.generation_mode == "offline" else "llm",
         generation=generation_state(row),
     )
 
@@ -65,6 +67,7 @@ def presentation_with_slides(
         tone=row.tone,
         verbosity=row.verbosity,
         slides=[slide_model(s) for s in sorted(slides, key=lambda s: s.index)],
+        generation_mode="offline" if row.generation_mode == "offline" else "llm",
         generation=generation_state(row),
     )
 

@@ -11,25 +11,27 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Protocol
 
 from slidestream.domain.layouts import PresentationLayoutModel, SlideLayoutModel
 from slidestream.errors import SlidestreamError
+from slidestream.generation.engines import Engine
+from slidestream.generation.offline.outline import Source
 from slidestream.generation.outline import (
     OutlineParseError,
-    outline_messages,
-    outline_schema,
     parse_outline,
     title_from_outline,
 )
-from slidestream.generation.slides import SlideRequest, generate_slide_content
+from slidestream.generation.preparation import prepare_deck
+from slidestream.generation.slides import SlideRequest
 from slidestream.generation.toc import outline_count_for
-from slidestream.llm.base import LLMError, LLMProvider
+from slidestream.llm.base import LLMError
 from slidestream.settings import Settings
-from slidestream.storage.models import JobRow, PresentationRow
+from slidestream.storage.models import JobRow, PresentationRow, SlideRow
 from slidestream.storage.repository import NewSlide, Repository
 from slidestream.streaming.channels import NotificationChannel, presentation_topic
+from slidestream.templates.registry import get_layout_group
 
 log = logging.getLogger(__name__)
 
@@ -48,20 +50,47 @@ def error_detail(error: BaseException) -> str:
     return f"Generation failed: {error}"
 
 
+DocumentLoader = Callable[[Sequence[str]], Awaitable[list[Source]]]
+
+
+class AssetFetcher(Protocol):
+    """Fills image and icon URLs in slide content (see `slidestream.assets`)."""
+
+    async def fill(self, content: dict[str, Any]) -> dict[str, Any]: ...
+
+    def has_pending(self, content: dict[str, Any]) -> bool: ...
+
+
+class TaskEvents(Protocol):
+    """What a one-shot generation tells its task (see `generation.tasks`)."""
+
+    async def stage(self, job: JobRow, message: str) -> None: ...
+
+    async def completed(self, job: JobRow) -> None: ...
+
+    async def failed(self, job: JobRow, detail: str) -> None: ...
+
+
 class GenerationPipeline:
-    """Runs one job of each kind against the configured provider."""
+    """Runs one job of each kind with the configured engine."""
 
     def __init__(
         self,
         repository: Repository,
         channel: NotificationChannel,
-        provider: Callable[[], LLMProvider],
+        engine: Callable[[], Engine],
         settings: Settings,
+        *,
+        documents: DocumentLoader | None = None,
+        assets: AssetFetcher | None = None,
     ) -> None:
         self.repository = repository
         self.channel = channel
-        self.provider = provider
+        self.engine = engine
         self.settings = settings
+        self.documents = documents
+        self.assets = assets
+        self.tasks: TaskEvents | None = None  # set once the task service exists
 
     async def announce(self, presentation_id: uuid.UUID) -> None:
         await self.channel.publish(presentation_topic(presentation_id))
@@ -73,13 +102,17 @@ class GenerationPipeline:
             await self.run_deck(job)
         elif job.kind == "slide":
             await self.run_slide(job)
+        elif job.kind == "generate":
+            await self.run_generate(job)
         else:
             raise JobFailed(f"Unknown job kind {job.kind!r}")
 
     # --- outline ----------------------------------------------------------------------
 
     async def run_outline(self, job: JobRow) -> None:
-        pid = job.presentation_id
+        await self._outline(job.presentation_id)
+
+    async def _outline(self, pid: uuid.UUID) -> None:
         row = await self._presentation(pid)
         run = row.outline_run
         if row.outline_text:
@@ -122,16 +155,19 @@ class GenerationPipeline:
         await self.announce(pid)
         log.info("outline.done presentation_id=%s slides=%d", pid, len(contents))
 
+    async def load_documents(self, row: PresentationRow) -> list[Source]:
+        if not row.file_paths or self.documents is None:
+            return []
+        return await self.documents(row.file_paths)
+
     async def _stream_outline(
         self, row: PresentationRow, wanted: int, only_this_run: Mapping[str, list[Any]]
     ) -> str:
-        provider = self.provider()
+        documents = await self.load_documents(row)
         text = ""
         saved = 0
         last_save = time.monotonic()
-        stream = provider.stream_json(
-            outline_messages(row, wanted), outline_schema(wanted), "outline"
-        )
+        stream = self.engine().stream_outline(row, wanted, documents)
         async for delta in stream:
             text += delta
             if time.monotonic() - last_save >= self.settings.outline_flush_seconds:
@@ -150,24 +186,35 @@ class GenerationPipeline:
     # --- deck -------------------------------------------------------------------------
 
     async def run_deck(self, job: JobRow) -> None:
-        pid = job.presentation_id
+        await self._deck(job.presentation_id, job.run)
+
+    async def _deck(self, pid: uuid.UUID, run: int) -> None:
         row = await self._presentation(pid)
         layout = PresentationLayoutModel.model_validate(row.layout)
         structure: list[int] = list((row.structure or {}).get("slides", []))
         outlines = [o["content"] for o in (row.outlines or {}).get("slides", [])]
-        only_this_run: dict[str, list[Any]] = {"deck_run": [job.run], "deck_status": ["generating"]}
-        stored = await self.repository.stored_slide_indices(pid)
-        todo = [i for i in range(len(structure)) if i not in stored]
+        only_this_run: dict[str, list[Any]] = {"deck_run": [run], "deck_status": ["generating"]}
+        stored = await self.repository.slides_from(pid, 0)
+        stored_indices = {s.index for s in stored}
+        todo = [i for i in range(len(structure)) if i not in stored_indices]
         log.info(
             "deck.start presentation_id=%s run=%d slides=%d stored=%d",
             pid,
-            job.run,
+            run,
             len(structure),
             len(stored),
         )
-        provider = self.provider()
+        engine = self.engine()
         slots = asyncio.Semaphore(self.settings.slide_concurrency)
         failures: list[BaseException] = []
+        # Images are fetched beside the slide stream: a slide is stored (and streamed) with
+        # placeholders, and its final URLs are written when they arrive. Slides stored by
+        # an earlier, interrupted run that still wait for images are finished here too.
+        asset_tasks: list[asyncio.Task[None]] = [
+            asyncio.create_task(self._fill_assets(slide))
+            for slide in stored
+            if self.assets is not None and self.assets.has_pending(slide.content)
+        ]
 
         async def generate(index: int) -> None:
             async with slots:
@@ -176,7 +223,7 @@ class GenerationPipeline:
                 slide_layout = layout.slides[structure[index]]
                 request = self._slide_request(row, slide_layout, outlines[index])
                 try:
-                    result = await generate_slide_content(provider, request)
+                    result = await engine.slide_content(request)
                 except Exception as error:
                     failures.append(error)
                     log.warning(
@@ -186,20 +233,26 @@ class GenerationPipeline:
                         error_detail(error),
                     )
                     return
-                await self.repository.insert_slide(
-                    pid,
-                    NewSlide(
-                        index=index,
-                        layout_group=layout.name,
-                        layout=slide_layout.id,
-                        content=result.content,
-                        speaker_note=result.speaker_note,
-                    ),
-                    expected_run=job.run,
+                new = NewSlide(
+                    id=uuid.uuid4(),
+                    index=index,
+                    layout_group=layout.name,
+                    layout=slide_layout.id,
+                    content=result.content,
+                    speaker_note=result.speaker_note,
                 )
-                await self.announce(pid)
+                if await self.repository.insert_slide(pid, new, expected_run=run):
+                    await self.announce(pid)
+                    if self.assets is not None and self.assets.has_pending(new.content):
+                        asset_tasks.append(asyncio.create_task(self._fill_assets(new.row(pid))))
 
-        await asyncio.gather(*(generate(i) for i in todo))
+        try:
+            await asyncio.gather(*(generate(i) for i in todo))
+            # The `complete` frame carries the final image URLs: wait for them.
+            await asyncio.gather(*asset_tasks)
+        finally:
+            for task in asset_tasks:
+                task.cancel()
         if failures:
             detail = error_detail(failures[0])
             await self.repository.update_presentation(
@@ -211,7 +264,18 @@ class GenerationPipeline:
             pid, {"deck_status": "completed", "deck_error": None}, only_if=only_this_run
         )
         await self.announce(pid)
-        log.info("deck.done presentation_id=%s run=%d", pid, job.run)
+        log.info("deck.done presentation_id=%s run=%d", pid, run)
+
+    async def _fill_assets(self, slide: SlideRow) -> None:
+        assert self.assets is not None
+        try:
+            content = await self.assets.fill(slide.content)
+        except Exception:  # an asset is never worth failing a slide for
+            log.exception("assets.failed slide_id=%s", slide.id)
+            return
+        if content != slide.content:
+            await self.repository.replace_slide_content(slide.id, content, slide.speaker_note)
+            await self.announce(slide.presentation)
 
     def _slide_request(
         self,
@@ -246,11 +310,101 @@ class GenerationPipeline:
         outline = outlines[slide.index] if slide.index < len(outlines) else str(slide.content)
         request = self._slide_request(row, slide_layout, outline, job.params.get("prompt"))
         try:
-            result = await generate_slide_content(self.provider(), request)
+            result = await self.engine().slide_content(request)
         except LLMError as error:
             raise JobFailed(error.detail) from error
-        await self.repository.replace_slide_content(slide.id, result.content, result.speaker_note)
+        content = result.content
+        if self.assets is not None and self.assets.has_pending(content):
+            content = await self.assets.fill(content)
+        await self.repository.replace_slide_content(slide.id, content, result.speaker_note)
         await self.announce(pid)
+
+    # --- one-shot generation ------------------------------------------------------------
+
+    async def run_generate(self, job: JobRow) -> None:
+        """Outline, layouts, slides and export in one job, resumable at every stage.
+
+        It drives the same presentation fields as the interactive flow, so both stream
+        endpoints work for a deck started by `generate` or `generate/async`."""
+        pid = job.presentation_id
+        try:
+            await self._generate_stages(job)
+        except JobFailed as failure:
+            if self.tasks is not None:
+                await self.tasks.failed(job, failure.detail)
+            raise
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            detail = error_detail(error)
+            if self.tasks is not None:
+                await self.tasks.failed(job, detail)
+            raise JobFailed(detail) from error
+        log.info("generate.done presentation_id=%s", pid)
+
+    async def _stage(self, job: JobRow, message: str) -> None:
+        if self.tasks is not None:
+            await self.tasks.stage(job, message)
+
+    async def _generate_stages(self, job: JobRow) -> None:
+        pid = job.presentation_id
+        mode = self.engine().mode
+        row = await self._presentation(pid)
+        if row.outline_status != "ready":
+            await self._stage(job, "Generating presentation outlines")
+            markdown: list[str] | None = job.params.get("slides_markdown")
+            if markdown:
+                await self.repository.update_presentation(
+                    pid,
+                    {
+                        "outlines": {"slides": [{"content": c} for c in markdown]},
+                        "title": title_from_outline(markdown),
+                        "outline_status": "ready",
+                        "generation_mode": mode,
+                    },
+                )
+                await self.announce(pid)
+            else:
+                if row.outline_status != "generating":
+                    await self.repository.update_presentation(
+                        pid,
+                        {
+                            "outline_status": "generating",
+                            "outline_run": row.outline_run + 1,
+                            "outline_text": "",
+                            "outline_error": None,
+                            "generation_mode": mode,
+                        },
+                    )
+                    await self.announce(pid)
+                await self._outline(pid)
+            row = await self._presentation(pid)
+        if not (row.structure or {}).get("slides"):
+            await self._stage(job, "Selecting layout for each slide")
+            layout = get_layout_group(job.params.get("template") or "general")
+            contents = [o["content"] for o in (row.outlines or {}).get("slides", [])]
+            await prepare_deck(self.repository, self.engine(), row, layout, contents, None)
+            await self.announce(pid)
+            row = await self._presentation(pid)
+        if row.deck_status != "completed":
+            await self._stage(job, "Generating slides")
+            run = row.deck_run
+            if row.deck_status != "generating":
+                run += 1
+                await self.repository.update_presentation(
+                    pid,
+                    {
+                        "deck_status": "generating",
+                        "deck_run": run,
+                        "deck_error": None,
+                        "generation_mode": mode,
+                    },
+                )
+                await self.announce(pid)
+            await self._deck(pid, run)
+        await self._stage(job, "Exporting presentation")
+        if self.tasks is not None:
+            await self.tasks.completed(job)
 
     async def fail_presentation(self, job: JobRow, detail: str) -> None:
         """Record an unexpected job failure where readers look, so they end their streams."""

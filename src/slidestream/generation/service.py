@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from slidestream.domain.layouts import PresentationLayoutModel
 from slidestream.domain.presentations import (
     MAX_SLIDES,
     MIN_SLIDES,
@@ -29,20 +28,12 @@ from slidestream.errors import (
     PayloadTooLarge,
     PresentationNotFound,
     SlideNotFound,
-    SlidestreamError,
     UpstreamFailed,
 )
+from slidestream.generation.engines import Engine
 from slidestream.generation.outline import title_from_outline
-from slidestream.generation.structure import (
-    heuristic_structure,
-    ordered_structure,
-    repair_structure,
-    structure_prompt,
-    structure_schema,
-)
-from slidestream.generation.toc import insert_toc
+from slidestream.generation.preparation import prepare_deck
 from slidestream.jobs.runner import JobRunner
-from slidestream.llm.base import LLMError, LLMProvider, Message
 from slidestream.settings import Settings
 from slidestream.storage.models import JobRow, PresentationRow, SlideRow
 from slidestream.storage.repository import NewSlide, Repository
@@ -73,13 +64,13 @@ class PresentationService:
         repository: Repository,
         channel: NotificationChannel,
         runner: JobRunner,
-        provider: Callable[[], LLMProvider],
+        engine: Callable[[], Engine],
         settings: Settings,
     ) -> None:
         self.repository = repository
         self.channel = channel
         self.runner = runner
-        self.provider = provider
+        self.engine = engine
         self.settings = settings
 
     # --- reading ----------------------------------------------------------------------
@@ -171,46 +162,9 @@ class PresentationService:
         if "generating" in (row.outline_status, row.deck_status):
             raise Conflict(GENERATING_CONFLICT)
         layout = request.layout or get_layout_group(DEFAULT_LAYOUT_GROUP)
-        structure = await self._choose_structure(layout, contents)
-        if row.include_table_of_contents:
-            contents, structure = insert_toc(
-                contents, structure, layout, row.n_slides, row.include_title_slide
-            )
-        # A new structure makes a new deck: stored slides would not match it.
-        await self.repository.delete_slides(row.id)
-        await self.repository.update_presentation(
-            row.id,
-            {
-                "outlines": {"slides": [{"content": c} for c in contents]},
-                "layout": layout.model_dump(mode="json"),
-                "structure": {"slides": structure},
-                "title": request.title or row.title or title_from_outline(contents),
-                "deck_status": "none",
-                "deck_error": None,
-            },
-        )
+        await prepare_deck(self.repository, self.engine(), row, layout, contents, request.title)
         await self._announce(row.id)
         return await self.require(row.id)
-
-    async def _choose_structure(
-        self, layout: PresentationLayoutModel, contents: list[str]
-    ) -> list[int]:
-        if layout.ordered:
-            return ordered_structure(layout, len(contents))
-        try:
-            provider = self.provider()
-            system, user = structure_prompt(layout, contents)
-            answer = await provider.complete_json(
-                [Message("system", system), Message("user", user)],
-                structure_schema(len(contents), len(layout.slides)),
-                "structure",
-                strict=True,
-            )
-            raw: Any = json.loads(answer)
-        except (LLMError, SlidestreamError, ValueError) as error:
-            log.warning("structure.fallback reason=%s", error)
-            return heuristic_structure(layout, contents)
-        return repair_structure(raw, layout, contents)
 
     async def update(self, request: UpdatePresentationRequest) -> PresentationRow:
         row = await self.require(request.id)
@@ -263,10 +217,10 @@ class PresentationService:
     async def start_outline(self, presentation_id: uuid.UUID) -> PresentationRow:
         """Make sure the outline exists or is being generated (attach, never duplicate)."""
         row = await self.require(presentation_id)
-        if row.outline_status == "generating":
+        if row.outline_status == "generating" or await self._generate_job_active(presentation_id):
             await self._submit_active(presentation_id, "outline")
         elif row.outline_status in ("none", "failed", "cancelled"):
-            self.provider()
+            mode = self.engine().mode
             run = row.outline_run + 1
             await self._start_job(
                 presentation_id,
@@ -277,6 +231,7 @@ class PresentationService:
                     "outline_run": run,
                     "outline_text": "",
                     "outline_error": None,
+                    "generation_mode": mode,
                 },
             )
         return row
@@ -297,20 +252,27 @@ class PresentationService:
         if info.status == "generating":
             await self._submit_active(presentation_id, "deck")
         elif restart:
-            self.provider()
+            if await self._generate_job_active(presentation_id):
+                return  # a one-shot generation is preparing this deck: its readers wait
+            mode = self.engine().mode
             run = info.run + 1
             await self._start_job(
                 presentation_id,
                 "deck",
                 run,
-                {"deck_status": "generating", "deck_run": run, "deck_error": None},
+                {
+                    "deck_status": "generating",
+                    "deck_run": run,
+                    "deck_error": None,
+                    "generation_mode": mode,
+                },
             )
 
     async def regenerate_deck(self, presentation_id: uuid.UUID) -> PresentationRow:
         """Throw the stored slides away and generate the deck again (a new run)."""
         row = await self.require(presentation_id)
         self._check_prepared(row)
-        self.provider()
+        mode = self.engine().mode
         await self._stop_active_job(presentation_id, "Generation was restarted")
         row = await self.require(presentation_id)
         run = row.deck_run + 1
@@ -318,7 +280,12 @@ class PresentationService:
             presentation_id,
             "deck",
             run,
-            {"deck_status": "generating", "deck_run": run, "deck_error": None},
+            {
+                "deck_status": "generating",
+                "deck_run": run,
+                "deck_error": None,
+                "generation_mode": mode,
+            },
             delete_slides=True,
         )
         return await self.require(presentation_id)
@@ -334,7 +301,7 @@ class PresentationService:
         slide = await self.repository.get_slide(slide_id)
         if slide is None:
             raise SlideNotFound()
-        self.provider()
+        self.engine()
         topic = presentation_topic(slide.presentation)
         with self.channel.subscribe(topic) as subscription:
             job = await self._start_job(
@@ -404,6 +371,13 @@ class PresentationService:
         await self._announce(presentation_id)
         await self.runner.submit(job.id)
         return job
+
+    async def _generate_job_active(self, presentation_id: uuid.UUID) -> bool:
+        active = await self.repository.active_job_for(presentation_id)
+        if active is not None and active.kind == "generate":
+            await self.runner.submit(active.id)
+            return True
+        return False
 
     async def _submit_active(self, presentation_id: uuid.UUID, kind: str) -> None:
         active = await self.repository.active_job_for(presentation_id)

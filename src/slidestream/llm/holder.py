@@ -1,11 +1,16 @@
-"""The process's provider, created on first use so a server without one still starts
-(it can replay stored decks) and says clearly what is missing when generation starts."""
+"""The process's engine and provider, created on first use so a server without a provider
+still starts and says clearly what is missing when generation starts."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from slidestream.llm.base import LLMProvider
 from slidestream.llm.factory import create_provider
 from slidestream.settings import Settings
+
+if TYPE_CHECKING:
+    from slidestream.generation.engines import Engine
 
 
 class ProviderHolder:
@@ -13,10 +18,23 @@ class ProviderHolder:
         self.settings = settings
         self._provider = provider
 
+    @property
+    def offline(self) -> bool:
+        """No provider given and none configured (or `LLM=offline`): the offline engine."""
+        return self._provider is None and self.settings.llm in (None, "offline")
+
     def __call__(self) -> LLMProvider:
         if self._provider is None:
             self._provider = create_provider(self.settings)
         return self._provider
+
+    def engine(self) -> Engine:
+        """The engine that drafts decks; raises LLMNotConfigured for a half-set provider."""
+        from slidestream.generation.engines import LLMEngine, OfflineEngine
+
+        if self.offline:
+            return OfflineEngine()
+        return LLMEngine(self())
 
     async def aclose(self) -> None:
         if self._provider is not None:

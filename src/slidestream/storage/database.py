@@ -75,3 +75,12 @@ async def current_revision(engine: AsyncEngine) -> str | None:
     """The revision the database is at, or None for an empty database."""
     async with engine.connect() as connection:
         return await connection.run_sync(_current)
+
+
+def head_revision() -> str:
+    """The newest migration shipped with this version."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head

@@ -85,6 +85,9 @@ class PresentationRow(Base):
     deck_run: Mapped[int] = mapped_column(Integer, default=0)
     deck_error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
+    # "llm" or "offline": which engine drafted the outline and slides.
+    generation_mode: Mapped[str] = mapped_column(String(20), default="llm")
+
     slides: Mapped[list[SlideRow]] = relationship(
         back_populates="presentation_row",
         cascade="all, delete-orphan",
@@ -147,3 +150,62 @@ class JobRow(Base):
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class TaskRow(Base):
+    """A one-shot generation (`generate` or `generate/async`): its job and its outcome.
+
+    Progress (`created_slides`) is not stored here: the status endpoint counts the stored
+    slides when asked, so a task costs no writes per slide."""
+
+    __tablename__ = "tasks"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    presentation_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("presentations.id", ondelete="CASCADE"), index=True
+    )
+    job_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    message: Mapped[str] = mapped_column(Text, default="Queued for generation")
+    export_as: Mapped[str] = mapped_column(String(10), default="pptx")
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+class WebhookSubscriptionRow(Base):
+    """A URL told about finished or failed generations."""
+
+    __tablename__ = "webhook_subscriptions"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str | None] = mapped_column(Text, nullable=True)
+    event: Mapped[str] = mapped_column(String(80), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WebhookDeliveryRow(Base):
+    """One event for one subscription, retried with backoff until delivered or given up."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    subscription_id: Mapped[str] = mapped_column(
+        String(80), ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    event: Mapped[str] = mapped_column(String(80))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
