@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -22,6 +23,9 @@ from slidestream.storage.models import (
     JobRow,
     PresentationRow,
     SlideRow,
+    TaskRow,
+    WebhookDeliveryRow,
+    WebhookSubscriptionRow,
     utcnow,
 )
 
@@ -364,3 +368,106 @@ class Repository:
         async with self.session() as session, session.begin():
             result = await session.execute(statement.values(**values))
             return bool(getattr(result, "rowcount", 0))
+
+    # --- one-shot tasks -----------------------------------------------------------------
+
+    async def add_task_with_job(self, task: TaskRow, job: JobRow) -> None:
+        """A task and the job that runs it, in one transaction (never one without the other)."""
+        async with self.session() as session, session.begin():
+            session.add(job)
+            await session.flush()
+            session.add(task)
+
+    async def get_task(self, task_id: str) -> TaskRow | None:
+        async with self.session() as session:
+            return await session.get(TaskRow, task_id)
+
+    async def task_for_job(self, job_id: uuid.UUID) -> TaskRow | None:
+        async with self.session() as session:
+            result = await session.execute(select(TaskRow).where(TaskRow.job_id == job_id))
+            return result.scalar_one_or_none()
+
+    async def update_task(self, task_id: str, values: Mapping[str, Any]) -> None:
+        async with self.session() as session, session.begin():
+            await session.execute(
+                update(TaskRow).where(TaskRow.id == task_id).values(**values, updated_at=utcnow())
+            )
+
+    # --- webhooks -------------------------------------------------------------------------
+
+    async def add_subscription(self, row: WebhookSubscriptionRow) -> WebhookSubscriptionRow:
+        async with self.session() as session, session.begin():
+            session.add(row)
+        return row
+
+    async def delete_subscription(self, subscription_id: str) -> bool:
+        async with self.session() as session, session.begin():
+            result = await session.execute(
+                delete(WebhookSubscriptionRow).where(WebhookSubscriptionRow.id == subscription_id)
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    async def subscriptions(self, event: str | None = None) -> list[WebhookSubscriptionRow]:
+        statement = select(WebhookSubscriptionRow).order_by(WebhookSubscriptionRow.created_at)
+        if event is not None:
+            statement = statement.where(WebhookSubscriptionRow.event == event)
+        async with self.session() as session:
+            return list((await session.execute(statement)).scalars())
+
+    async def get_subscription(self, subscription_id: str) -> WebhookSubscriptionRow | None:
+        async with self.session() as session:
+            return await session.get(WebhookSubscriptionRow, subscription_id)
+
+    async def enqueue_deliveries(self, event: str, payload: dict[str, Any]) -> int:
+        """One pending delivery per subscription to `event`, in one transaction."""
+        async with self.session() as session, session.begin():
+            ids = (
+                await session.execute(
+                    select(WebhookSubscriptionRow.id).where(WebhookSubscriptionRow.event == event)
+                )
+            ).scalars()
+            rows = [
+                WebhookDeliveryRow(subscription_id=sid, event=event, payload=payload) for sid in ids
+            ]
+            session.add_all(rows)
+            return len(rows)
+
+    async def due_deliveries(self, limit: int) -> list[WebhookDeliveryRow]:
+        async with self.session() as session:
+            result = await session.execute(
+                select(WebhookDeliveryRow)
+                .where(
+                    WebhookDeliveryRow.status == "pending",
+                    WebhookDeliveryRow.next_attempt_at <= utcnow(),
+                )
+                .order_by(WebhookDeliveryRow.next_attempt_at)
+                .limit(limit)
+            )
+            return list(result.scalars())
+
+    async def next_delivery_due(self) -> datetime | None:
+        async with self.session() as session:
+            return await session.scalar(
+                select(func.min(WebhookDeliveryRow.next_attempt_at)).where(
+                    WebhookDeliveryRow.status == "pending"
+                )
+            )
+
+    async def update_delivery(self, delivery_id: uuid.UUID, values: Mapping[str, Any]) -> None:
+        async with self.session() as session, session.begin():
+            await session.execute(
+                update(WebhookDeliveryRow)
+                .where(WebhookDeliveryRow.id == delivery_id)
+                .values(**values, updated_at=utcnow())
+            )
+
+    async def deliveries(
+        self, subscription_id: str | None = None, limit: int = 100
+    ) -> list[WebhookDeliveryRow]:
+        statement = (
+            select(WebhookDeliveryRow).order_by(WebhookDeliveryRow.created_at.desc()).limit(limit)
+        )
+        if subscription_id is not None:
+            statement = statement.where(WebhookDeliveryRow.subscription_id == subscription_id)
+        async with self.session() as session:
+            return list((await session.execute(statement)).scalars())

@@ -1,0 +1,59 @@
+"""`/api/v1/ppt/presentation/generate`, `/generate/async` and `/status/{id}`: one-shot
+generation for callers that do not stream. The deck of either can still be streamed."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path
+
+from slidestream.api.deps import Services, services
+from slidestream.domain.tasks import (
+    GeneratePresentationRequest,
+    PresentationPathAndEditPath,
+    TaskModel,
+)
+
+router = APIRouter(prefix="/presentation", tags=["generate"])
+ServicesDep = Annotated[Services, Depends(services)]
+BAD_INPUT: dict[int | str, dict[str, Any]] = {
+    400: {
+        "description": "Nothing to generate, slide count out of range, unknown template, "
+        "or a file path the server did not issue"
+    },
+}
+
+
+@router.post("/generate", response_model=PresentationPathAndEditPath, responses=BAD_INPUT)
+async def generate_presentation(
+    body: GeneratePresentationRequest, svc: ServicesDep
+) -> PresentationPathAndEditPath:
+    """Generate a whole deck and answer when it is done (as long as that takes).
+
+    The generation runs as a job: if this request is cut off (a proxy timeout, say) the
+    deck is still finished. Callers behind short timeouts use `generate/async` instead."""
+    task = await svc.tasks.start(body)
+    return await svc.tasks.wait(task)
+
+
+@router.post("/generate/async", response_model=TaskModel, responses=BAD_INPUT)
+async def generate_presentation_async(
+    body: GeneratePresentationRequest, svc: ServicesDep
+) -> TaskModel:
+    """Queue a deck and return its task at once; poll `status/{id}` (or stream the deck
+    with `data.presentation_id`)."""
+    task = await svc.tasks.start(body)
+    return await svc.tasks.view(task)
+
+
+@router.get(
+    "/status/{id}",
+    response_model=TaskModel,
+    responses={404: {"description": "No presentation generation task found"}},
+)
+async def generation_status(
+    id: Annotated[str, Path(max_length=200)], svc: ServicesDep
+) -> TaskModel:
+    """Where an async generation stands: `pending` (with progress), `completed` (with the
+    file's path) or `error` (with `error.detail`)."""
+    return await svc.tasks.view(await svc.tasks.require(id))

@@ -1,0 +1,256 @@
+"""One-shot generation: `generate` (waits), `generate/async` + `status/{id}` (polls).
+
+A task is a row next to the `generate` job that does the work (see
+`GenerationPipeline.run_generate`), so it runs on the same runner as streamed decks,
+survives restarts, and its deck can be streamed while it is made. Progress is read from
+the stored slides when asked, so a task costs no writes per slide.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+import uuid
+from typing import Any
+
+from slidestream.domain.presentations import CreatePresentationRequest
+from slidestream.domain.tasks import (
+    GeneratePresentationRequest,
+    PresentationPathAndEditPath,
+    TaskData,
+    TaskError,
+    TaskModel,
+)
+from slidestream.domain.views import presentation_with_slides
+from slidestream.errors import InvalidInput, NotFound, PayloadTooLarge, UpstreamFailed
+from slidestream.generation.service import PresentationService, check_slide_count
+from slidestream.jobs.runner import JobRunner
+from slidestream.settings import Settings
+from slidestream.storage.models import ACTIVE_JOB_STATUSES, JobRow, TaskRow
+from slidestream.storage.repository import Repository
+from slidestream.streaming.channels import NotificationChannel, presentation_topic
+from slidestream.templates.registry import LayoutGroupNotFound, get_layout_group
+from slidestream.webhooks import WebhookService
+
+log = logging.getLogger(__name__)
+
+NOTHING_TO_GENERATE = (
+    "Either content or slides markdown or files is required to generate presentation"
+)
+TEMPLATE_NOT_FOUND = "Template not found. Please use a valid template."
+TASK_NOT_FOUND = "No presentation generation task found"
+COMPLETED = "Presentation generation completed"
+FAILED = "Presentation generation failed"
+
+
+class TaskNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__(TASK_NOT_FOUND)
+
+
+def new_task_id() -> str:
+    return "task-" + secrets.token_hex(32)
+
+
+def edit_path(presentation_id: uuid.UUID) -> str:
+    return f"/presentation?id={presentation_id}"
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^\w]+", "-", text, flags=re.UNICODE).strip("-").lower()
+    return slug[:60] or "presentation"
+
+
+class TaskService:
+    """Starts one-shot generations, reports on them, and finishes them (task events)."""
+
+    def __init__(
+        self,
+        repository: Repository,
+        channel: NotificationChannel,
+        runner: JobRunner,
+        presentations: PresentationService,
+        webhooks: WebhookService,
+        settings: Settings,
+    ) -> None:
+        self.repository = repository
+        self.channel = channel
+        self.runner = runner
+        self.presentations = presentations
+        self.webhooks = webhooks
+        self.settings = settings
+
+    # --- starting -------------------------------------------------------------------------
+
+    def _validate(self, request: GeneratePresentationRequest) -> int:
+        markdown = request.slides_markdown
+        if not request.content.strip() and not markdown and not request.files:
+            raise InvalidInput(NOTHING_TO_GENERATE)
+        n_slides = len(markdown) if markdown else request.n_slides
+        check_slide_count(n_slides)
+        try:
+            get_layout_group(request.template)
+        except LayoutGroupNotFound as error:
+            raise InvalidInput(TEMPLATE_NOT_FOUND) from error
+        if markdown:
+            limit = self.settings.max_content_chars
+            if any(not text.strip() for text in markdown):
+                raise InvalidInput("slides_markdown has an empty slide")
+            if sum(len(text) for text in markdown) > limit:
+                raise PayloadTooLarge(f"slides_markdown is longer than {limit} characters")
+        return n_slides
+
+    async def start(self, request: GeneratePresentationRequest) -> TaskRow:
+        """Validate, create the presentation and queue the job; returns the task."""
+        n_slides = self._validate(request)
+        self.presentations.engine()  # a half-configured provider fails here, not later
+        row = await self.presentations.create(
+            CreatePresentationRequest(
+                content=request.content,
+                n_slides=n_slides,
+                language=request.language,
+                file_paths=request.files,
+                tone=request.tone,
+                verbosity=request.verbosity,
+                instructions=request.instructions,
+                include_table_of_contents=request.include_table_of_contents,
+                include_title_slide=request.include_title_slide,
+                web_search=request.web_search,
+            )
+        )
+        if request.title:
+            await self.repository.update_presentation(row.id, {"title": request.title})
+        job = JobRow(
+            id=uuid.uuid4(),
+            presentation_id=row.id,
+            kind="generate",
+            run=0,
+            params={
+                "template": request.template,
+                "slides_markdown": request.slides_markdown,
+                "export_as": request.export_as,
+            },
+        )
+        task = TaskRow(
+            id=new_task_id(),
+            presentation_id=row.id,
+            job_id=job.id,
+            status="pending",
+            message="Queued for generation",
+            export_as=request.export_as,
+        )
+        await self.repository.add_task_with_job(task, job)
+        log.info("task.queued task_id=%s presentation_id=%s", task.id, row.id)
+        await self.runner.submit(job.id)
+        return task
+
+    # --- reading ----------------------------------------------------------------------------
+
+    async def require(self, task_id: str) -> TaskRow:
+        task = await self.repository.get_task(task_id) if len(task_id) <= 80 else None
+        if task is None:
+            raise TaskNotFound()
+        return task
+
+    async def view(self, task: TaskRow) -> TaskModel:
+        """The task as clients see it, with live progress and a job that ended abnormally
+        (cancelled, or deleted with its presentation) reported as an error."""
+        status, message, error = task.status, task.message, task.error
+        if status == "pending" and task.job_id is not None:
+            job = await self.repository.get_job(task.job_id)
+            if job is None or job.status not in (*ACTIVE_JOB_STATUSES, "completed"):
+                status, message = "error", FAILED
+                detail = (job.error if job is not None else None) or "The generation was stopped"
+                error = {"status_code": 500, "detail": detail}
+        created = await self.repository.count_slides(task.presentation_id)
+        presentation = await self.repository.get_presentation(task.presentation_id)
+        total = created
+        if presentation is not None:
+            structure = (presentation.structure or {}).get("slides")
+            total = len(structure) if structure else presentation.n_slides
+        result = task.result or {}
+        return TaskModel(
+            id=task.id,
+            status=status,
+            message=message,
+            data=TaskData(
+                presentation_id=task.presentation_id,
+                created_slides=created,
+                remaining_slides=max(total - created, 0),
+                path=result.get("path"),
+                edit_path=result.get("edit_path"),
+            ),
+            error=TaskError.model_validate(error) if error else None,
+            created_at=task.created_at,
+            updated_at=task.updated_at,
+        )
+
+    async def wait(self, task: TaskRow) -> PresentationPathAndEditPath:
+        """Wait for the task to end (`generate`); the job goes on if the caller leaves."""
+        with self.channel.subscribe(presentation_topic(task.presentation_id)) as subscription:
+            while True:
+                view = await self.view(await self.require(task.id))
+                if view.status == "completed":
+                    return PresentationPathAndEditPath(
+                        presentation_id=task.presentation_id,
+                        path=view.data.path or "",
+                        edit_path=view.data.edit_path or edit_path(task.presentation_id),
+                    )
+                if view.status == "error":
+                    raise UpstreamFailed(view.error.detail if view.error else FAILED)
+                await subscription.wait(self.settings.stream_recheck_seconds)
+
+    # --- task events (called by the pipeline) -------------------------------------------------
+
+    async def stage(self, job: JobRow, message: str) -> None:
+        task = await self.repository.task_for_job(job.id)
+        if task is not None and task.status == "pending" and task.message != message:
+            await self.repository.update_task(task.id, {"message": message})
+
+    async def completed(self, job: JobRow) -> None:
+        task = await self.repository.task_for_job(job.id)
+        path = await self.export(job.presentation_id, task.export_as if task else "pptx")
+        result = {
+            "presentation_id": str(job.presentation_id),
+            "path": str(path),
+            "edit_path": edit_path(job.presentation_id),
+        }
+        if task is not None:
+            await self.repository.update_task(
+                task.id, {"status": "completed", "message": COMPLETED, "result": result}
+            )
+        await self.webhooks.publish("presentation.generation.completed", result)
+        await self.channel.publish(presentation_topic(job.presentation_id))
+
+    async def failed(self, job: JobRow, detail: str) -> None:
+        task = await self.repository.task_for_job(job.id)
+        error = {"status_code": 500, "detail": detail}
+        if task is not None:
+            await self.repository.update_task(
+                task.id, {"status": "error", "message": FAILED, "error": error}
+            )
+        await self.webhooks.publish(
+            "presentation.generation.failed",
+            {**error, "presentation_id": str(job.presentation_id)},
+        )
+        await self.channel.publish(presentation_topic(job.presentation_id))
+
+    async def export(self, presentation_id: uuid.UUID, export_as: str) -> str:
+        """Write the deck where `path` points. Until PPTX/PDF rendering exists this is the
+        deck as JSON, in a folder of its own so no two decks share a file name."""
+        row = await self.repository.get_presentation_with_slides(presentation_id)
+        if row is None:
+            raise NotFound("Presentation not found")
+        deck: dict[str, Any] = presentation_with_slides(row, list(row.slides)).model_dump(
+            mode="json"
+        )
+        folder = self.settings.exports_dir / str(presentation_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{_slug(row.title or 'presentation')}.json"
+        path.write_text(json.dumps(deck, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        log.info(
+            "export.done presentation_id=%s format=json requested=%s", presentation_id, export_as
+        )
+        return str(path.resolve())
