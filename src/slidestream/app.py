@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from importlib.resources import files
 
@@ -11,12 +11,29 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from slidestream import __version__
+from slidestream.api import webhooks as webhooks_api
 from slidestream.api.deps import Services
 from slidestream.api.errors import install_error_handlers
 from slidestream.api.limits import BodySizeLimit
-from slidestream.api.presenton import layouts, outlines, presentations, slides, streams
+from slidestream.api.presenton import (
+    assets,
+    generate,
+    layouts,
+    outlines,
+    presentations,
+    providers,
+    slides,
+    streams,
+)
+from slidestream.api.presenton import files as files_api
+from slidestream.assets.fill import AssetFiller
+from slidestream.assets.images import IMAGES_ROUTE
+from slidestream.documents.loader import load_documents
+from slidestream.documents.store import UploadStore
+from slidestream.generation.offline.outline import Source
 from slidestream.generation.pipeline import GenerationPipeline
 from slidestream.generation.service import PresentationService
+from slidestream.generation.tasks import TaskService
 from slidestream.jobs.embedded import EmbeddedJobRunner
 from slidestream.jobs.executor import JobExecutor
 from slidestream.llm.base import LLMProvider
@@ -25,6 +42,7 @@ from slidestream.settings import Settings, load_settings
 from slidestream.storage.database import create_engine, migrate
 from slidestream.storage.repository import Repository
 from slidestream.streaming.channels import InProcessChannel
+from slidestream.webhooks import WebhookService
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1/ppt"
@@ -39,8 +57,15 @@ class Runtime:
         self.repository = Repository(self.engine)
         self.channel = InProcessChannel()
         self.provider = ProviderHolder(settings, provider)
+        self.uploads = UploadStore(settings)
+        self.assets = AssetFiller.from_settings(settings)
         self.pipeline = GenerationPipeline(
-            self.repository, self.channel, self.provider.engine, settings
+            self.repository,
+            self.channel,
+            self.provider.engine,
+            settings,
+            documents=self.load_documents,
+            assets=self.assets,
         )
         self.runner = EmbeddedJobRunner(
             self.repository,
@@ -50,19 +75,40 @@ class Runtime:
         self.presentations = PresentationService(
             self.repository, self.channel, self.runner, self.provider.engine, settings
         )
+        self.webhooks = WebhookService(self.repository, settings)
+        self.tasks = TaskService(
+            self.repository, self.channel, self.runner, self.presentations, self.webhooks, settings
+        )
+        self.pipeline.tasks = self.tasks
+
+    async def load_documents(self, paths: Sequence[str]) -> list[Source]:
+        documents = await load_documents(paths, self.uploads)
+        return [Source(d.name, d.text) for d in documents]
 
     async def start(self) -> None:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.settings.images_dir.mkdir(parents=True, exist_ok=True)
         await migrate(self.engine)
+        self.webhooks.start()
         await self.runner.start()
 
     async def stop(self) -> None:
         await self.runner.stop()
+        await self.webhooks.stop()
         await self.provider.aclose()
+        await self.assets.aclose()
         await self.engine.dispose()
 
     def services(self) -> Services:
-        return Services(self.settings, self.repository, self.channel, self.presentations)
+        return Services(
+            self.settings,
+            self.repository,
+            self.channel,
+            self.presentations,
+            uploads=self.uploads,
+            tasks=self.tasks,
+            webhooks=self.webhooks,
+        )
 
 
 def create_app(settings: Settings | None = None, *, provider: LLMProvider | None = None) -> FastAPI:
@@ -89,8 +135,19 @@ def create_app(settings: Settings | None = None, *, provider: LLMProvider | None
     app.state.runtime = runtime
     app.state.services = runtime.services()
     install_error_handlers(app)
-    for module in (presentations, streams, outlines, layouts, slides):
+    for module in (
+        presentations,
+        generate,
+        streams,
+        outlines,
+        layouts,
+        slides,
+        files_api,
+        assets,
+        providers,
+    ):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(webhooks_api.router, prefix="/api/v1")
 
     @app.get("/health", tags=["health"])
     async def health() -> dict[str, object]:
@@ -99,5 +156,14 @@ def create_app(settings: Settings | None = None, *, provider: LLMProvider | None
 
     static_dir = files("slidestream").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.mount(
+        IMAGES_ROUTE,
+        StaticFiles(directory=str(settings.images_dir), check_dir=False),
+        name="app_data_images",
+    )
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        path_limits={API_PREFIX + files_api.UPLOAD_PATH: files_api.upload_body_limit(settings)},
+    )
     return app

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from platformdirs import user_data_dir
 from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-LLMName = Literal["openai", "custom", "ollama"]
+LLMName = Literal["openai", "custom", "ollama", "anthropic", "google"]
 
 
 def _default_data_dir() -> Path:
@@ -74,6 +74,34 @@ class Settings(BaseSettings):
     disable_thinking: bool = Field(
         default=False, validation_alias=AliasChoices("DISABLE_THINKING", "disable_thinking")
     )
+    anthropic_api_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("ANTHROPIC_API_KEY", "anthropic_api_key")
+    )
+    anthropic_model: str = Field(
+        default="claude-sonnet-4-20250514",
+        validation_alias=AliasChoices("ANTHROPIC_MODEL", "anthropic_model"),
+    )
+    anthropic_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("ANTHROPIC_BASE_URL", "anthropic_base_url")
+    )
+    google_api_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("GOOGLE_API_KEY", "google_api_key")
+    )
+    google_model: str = Field(
+        default="models/gemini-2.5-flash",
+        validation_alias=AliasChoices("GOOGLE_MODEL", "google_model"),
+    )
+    google_base_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("GOOGLE_BASE_URL", "google_base_url"),
+        description="Gemini API root, for proxies and tests; the public endpoint by default.",
+    )
+    llm_structured_outputs: bool = Field(
+        default=True,
+        validation_alias=AliasChoices("LLM_STRUCTURED_OUTPUTS", "llm_structured_outputs"),
+        description="Ask the provider for native structured output; when false the schema "
+        "goes into the prompt and the JSON is read from the answer text.",
+    )
 
     # --- LLM call behaviour ------------------------------------------------------------
     llm_timeout_seconds: float = Field(
@@ -130,10 +158,149 @@ class Settings(BaseSettings):
     )
 
     # --- documents (uploads) --------------------------------------------------------
+    max_upload_bytes: int = Field(
+        default=50 * 1024 * 1024,
+        ge=1,
+        validation_alias=AliasChoices("SLIDESTREAM_MAX_UPLOAD_BYTES", "max_upload_bytes"),
+        description="Largest accepted uploaded document (one file of `/files/upload`).",
+    )
+    max_upload_files: int = Field(
+        default=10,
+        ge=1,
+        validation_alias=AliasChoices("SLIDESTREAM_MAX_UPLOAD_FILES", "max_upload_files"),
+        description="Most files in one `/files/upload` request.",
+    )
+    max_document_chars: int = Field(
+        default=100_000,
+        ge=1,
+        validation_alias=AliasChoices("SLIDESTREAM_MAX_DOCUMENT_CHARS", "max_document_chars"),
+        description="Extracted text of one document used for generation; the rest is cut.",
+    )
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Uploaded documents: `<uploads_dir>/<upload id>/<file name>`."""
+        return self.data_dir / "uploads"
 
     # --- images and icons ------------------------------------------------------------
+    image_provider: Literal["none", "openai", "dall-e-3", "gpt-image-1", "pexels", "pixabay"] = (
+        Field(
+            default="none",
+            validation_alias=AliasChoices("IMAGE_PROVIDER", "image_provider"),
+            description="Where slide images come from; blank or unsupported = none.",
+        )
+    )
+    pexels_api_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("PEXELS_API_KEY", "pexels_api_key")
+    )
+    pixabay_api_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("PIXABAY_API_KEY", "pixabay_api_key")
+    )
+    pexels_url: str = Field(
+        default="https://api.pexels.com/v1",
+        validation_alias=AliasChoices("SLIDESTREAM_PEXELS_URL", "pexels_url"),
+    )
+    pixabay_url: str = Field(
+        default="https://pixabay.com/api/",
+        validation_alias=AliasChoices("SLIDESTREAM_PIXABAY_URL", "pixabay_url"),
+    )
+    openai_images_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SLIDESTREAM_OPENAI_IMAGES_URL", "openai_images_url"),
+        description="OpenAI images API base URL; defaults to OPENAI_BASE_URL, then OpenAI's.",
+    )
+    image_fetch_max_bytes: int = Field(
+        default=10_000_000,
+        ge=1024,
+        validation_alias=AliasChoices("SLIDESTREAM_IMAGE_FETCH_MAX_BYTES", "image_fetch_max_bytes"),
+    )
+    image_fetch_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        validation_alias=AliasChoices("SLIDESTREAM_IMAGE_FETCH_TIMEOUT", "image_fetch_timeout"),
+        description="Seconds allowed for each step of one image (provider call, download).",
+    )
+    image_concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        validation_alias=AliasChoices("SLIDESTREAM_IMAGE_CONCURRENCY", "image_concurrency"),
+        description="Images fetched at the same time, across the whole process.",
+    )
+    fetch_allow_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("SLIDESTREAM_FETCH_ALLOW_HOSTS", "fetch_allow_hosts"),
+        description="Host names (comma-separated) exempted from the private-address rule "
+        "for outbound fetches.",
+    )
+
+    @field_validator("image_provider", mode="before")
+    @classmethod
+    def _image_provider_name(cls, value: object) -> object:
+        # Presenton's spellings (`DALL_E_3`, `dall-e-3`, ...) are accepted; providers it has
+        # and slidestream does not (gemini_flash, stable_diffusion) mean "no provider".
+        if value is None:
+            return "none"
+        if isinstance(value, str):
+            name = value.strip().lower().replace("_", "-")
+            name = {"dalle-3": "dall-e-3", "dalle3": "dall-e-3"}.get(name, name)
+            supported = ("openai", "dall-e-3", "gpt-image-1", "pexels", "pixabay")
+            return name if name in supported else "none"
+        return value
+
+    @field_validator("fetch_allow_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list | tuple):
+            hosts = (str(host).strip().lower().strip("[]") for host in value)
+            return [host for host in hosts if host]
+        return value
+
+    @property
+    def resolved_openai_images_url(self) -> str:
+        """Base URL of the OpenAI images API."""
+        return (
+            self.openai_images_url or self.openai_base_url or "https://api.openai.com/v1"
+        ).rstrip("/")
+
+    @property
+    def images_dir(self) -> Path:
+        """Downloaded and generated slide images, served at `/app_data/images/`."""
+        return self.data_dir / "images"
 
     # --- one-shot generation, async tasks and webhooks --------------------------------
+    generate_wait_seconds: float = Field(
+        default=0,
+        ge=0,
+        validation_alias=AliasChoices("SLIDESTREAM_GENERATE_WAIT_SECONDS", "generate_wait_seconds"),
+        description="Longest a synchronous `generate` request waits (0 = as long as the "
+        "generation takes); past it the answer is 504 with the task id to poll.",
+    )
+    webhook_max_attempts: int = Field(
+        default=8,
+        ge=1,
+        validation_alias=AliasChoices("SLIDESTREAM_WEBHOOK_MAX_ATTEMPTS", "webhook_max_attempts"),
+    )
+    webhook_backoff_initial: float = Field(
+        default=5.0,
+        ge=0,
+        validation_alias=AliasChoices(
+            "SLIDESTREAM_WEBHOOK_BACKOFF_INITIAL", "webhook_backoff_initial"
+        ),
+        description="Delay before the second delivery attempt; doubles (with jitter) after.",
+    )
+    webhook_backoff_max: float = Field(
+        default=3600.0,
+        ge=0,
+        validation_alias=AliasChoices("SLIDESTREAM_WEBHOOK_BACKOFF_MAX", "webhook_backoff_max"),
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        validation_alias=AliasChoices("SLIDESTREAM_WEBHOOK_TIMEOUT", "webhook_timeout_seconds"),
+    )
 
     # --- streaming -----------------------------------------------------------------
     heartbeat_seconds: float = Field(
@@ -188,6 +355,11 @@ class Settings(BaseSettings):
             if url.startswith(plain):
                 return driver + url[len(plain) :]
         return url
+
+    @property
+    def exports_dir(self) -> Path:
+        """Exported decks, one folder per presentation (names never collide)."""
+        return self.data_dir / "exports"
 
     @property
     def presentations_dir(self) -> Path:

@@ -6,10 +6,13 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from slidestream.documents.store import UploadStore
 from slidestream.generation.service import PresentationService
+from slidestream.generation.tasks import TaskService
 from slidestream.settings import Settings
 from slidestream.storage.repository import Repository
 from slidestream.streaming.channels import NotificationChannel
+from slidestream.webhooks import WebhookService
 
 
 @dataclass
@@ -18,6 +21,9 @@ class Services:
     repository: Repository
     channel: NotificationChannel
     presentations: PresentationService
+    uploads: UploadStore
+    tasks: TaskService
+    webhooks: WebhookService
 
 
 def services(request: Request) -> Services:

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from slidestream.documents.store import UploadStore
 from slidestream.domain.presentations import (
     MAX_SLIDES,
     MIN_SLIDES,
@@ -28,6 +29,7 @@ from slidestream.errors import (
     PayloadTooLarge,
     PresentationNotFound,
     SlideNotFound,
+    SlidestreamError,
     UpstreamFailed,
 )
 from slidestream.generation.engines import Engine
@@ -101,8 +103,12 @@ class PresentationService:
         if request.instructions and len(request.instructions) > limit:
             raise PayloadTooLarge(f"instructions are longer than {limit} characters")
         for path in request.file_paths or []:
-            # Uploads are not issued yet, so no path can be one this server handed out.
-            raise InvalidInput(f"Unknown file path {path[:200]!r}: upload files first")
+            # Only paths `/files/upload` or `/files/decompose` issued (checked without
+            # opening anything); a deleted upload is refused here too.
+            try:
+                UploadStore(self.settings).resolve(path)
+            except SlidestreamError as error:
+                raise InvalidInput(f"Unknown file path {path[:200]!r}: {error.detail}") from None
         row = PresentationRow(
             id=uuid.uuid4(),
             content=request.content,
@@ -244,6 +250,9 @@ class PresentationService:
         info = await self.repository.deck_start_info(presentation_id)
         if info is None:
             raise PresentationNotFound()
+        waiting = not (info.prepared and info.has_outlines) or info.status == "none"
+        if waiting and await self._generate_job_active(presentation_id):
+            return  # a one-shot generation is making this deck: its readers wait
         if not info.prepared:
             raise InvalidInput(NOT_PREPARED)
         if not info.has_outlines:
@@ -252,8 +261,6 @@ class PresentationService:
         if info.status == "generating":
             await self._submit_active(presentation_id, "deck")
         elif restart:
-            if await self._generate_job_active(presentation_id):
-                return  # a one-shot generation is preparing this deck: its readers wait
             mode = self.engine().mode
             run = info.run + 1
             await self._start_job(

@@ -8,11 +8,13 @@ the stored slides when asked, so a task costs no writes per slide.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 import secrets
 import uuid
+from pathlib import Path
 from typing import Any
 
 from slidestream.domain.presentations import CreatePresentationRequest
@@ -61,6 +63,11 @@ def edit_path(presentation_id: uuid.UUID) -> str:
 def _slug(text: str) -> str:
     slug = re.sub(r"[^\w]+", "-", text, flags=re.UNICODE).strip("-").lower()
     return slug[:60] or "presentation"
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 class TaskService:
@@ -246,10 +253,9 @@ class TaskService:
         deck: dict[str, Any] = presentation_with_slides(row, list(row.slides)).model_dump(
             mode="json"
         )
-        folder = self.settings.exports_dir / str(presentation_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{_slug(row.title or 'presentation')}.json"
-        path.write_text(json.dumps(deck, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        path = self.settings.exports_dir / str(presentation_id)
+        path = path / f"{_slug(row.title or 'presentation')}.json"
+        await asyncio.to_thread(_write_json, path, deck)
         log.info(
             "export.done presentation_id=%s format=json requested=%s", presentation_id, export_as
         )

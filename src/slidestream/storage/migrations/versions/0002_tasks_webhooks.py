@@ -21,9 +21,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("presentations") as batch:
         batch.add_column(
-            sa.Column(
-                "generation_mode", sa.String(length=20), nullable=False, server_default="llm"
-            )
+            sa.Column("generation_mode", sa.String(length=20), nullable=False, server_default="llm")
         )
     op.create_table(
         "tasks",
@@ -55,9 +53,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_subscriptions")),
     )
-    op.create_index(
-        op.f("ix_webhook_subscriptions_event"), "webhook_subscriptions", ["event"]
-    )
+    op.create_index(op.f("ix_webhook_subscriptions_event"), "webhook_subscriptions", ["event"])
     op.create_table(
         "webhook_deliveries",
         sa.Column("id", sa.Uuid(), nullable=False),
