@@ -1,0 +1,1 @@
+"""Slide assets: images (providers, safe download, storage) and icons (bundled set)."""
