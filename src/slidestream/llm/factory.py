@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from slidestream.errors import LLMNotConfigured
+from slidestream.llm.anthropic import AnthropicProvider
 from slidestream.llm.base import LLMProvider
+from slidestream.llm.google import GoogleProvider
 from slidestream.llm.openai_compat import OpenAICompatibleProvider
 from slidestream.settings import Settings
 
 NOT_CONFIGURED = (
     "No LLM provider is configured. Set LLM=openai (with OPENAI_API_KEY), "
+    "LLM=anthropic (with ANTHROPIC_API_KEY), LLM=google (with GOOGLE_API_KEY), "
     "LLM=custom (with CUSTOM_LLM_URL and CUSTOM_MODEL) or LLM=ollama (with OLLAMA_MODEL)."
 )
 
@@ -20,6 +23,7 @@ def create_provider(settings: Settings) -> LLMProvider:
         "max_attempts": settings.llm_max_attempts,
         "backoff_initial": settings.llm_backoff_initial,
         "backoff_max": settings.llm_backoff_max,
+        "structured_outputs": settings.llm_structured_outputs,
     }
     if settings.llm == "openai":
         if not settings.openai_api_key:
@@ -51,6 +55,24 @@ def create_provider(settings: Settings) -> LLMProvider:
             base_url=settings.ollama_url.rstrip("/") + "/v1",
             api_key="ollama",
             model=settings.ollama_model,
+            **common,  # type: ignore[arg-type]
+        )
+    if settings.llm == "anthropic":
+        if not settings.anthropic_api_key:
+            raise LLMNotConfigured("LLM=anthropic needs ANTHROPIC_API_KEY")
+        return AnthropicProvider(
+            api_key=settings.anthropic_api_key,
+            model=settings.anthropic_model,
+            base_url=settings.anthropic_base_url,
+            **common,  # type: ignore[arg-type]
+        )
+    if settings.llm == "google":
+        if not settings.google_api_key:
+            raise LLMNotConfigured("LLM=google needs GOOGLE_API_KEY")
+        return GoogleProvider(
+            api_key=settings.google_api_key,
+            model=settings.google_model,
+            base_url=settings.google_base_url,
             **common,  # type: ignore[arg-type]
         )
     raise LLMNotConfigured(NOT_CONFIGURED)

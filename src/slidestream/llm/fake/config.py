@@ -5,8 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, cast
 
-FaultKind = Literal["429", "500", "stall", "truncate", "invalid_json"]
-FAULT_KINDS: tuple[str, ...] = ("429", "500", "stall", "truncate", "invalid_json")
+FaultKind = Literal["401", "403", "429", "500", "503", "529", "stall", "truncate", "invalid_json"]
+FAULT_KINDS: tuple[str, ...] = (
+    "401",
+    "403",
+    "429",
+    "500",
+    "503",
+    "529",
+    "stall",
+    "truncate",
+    "invalid_json",
+)
+# What each HTTP status fault answers: the message and OpenAI's error type.
+STATUS_FAULTS: dict[int, tuple[str, str]] = {
+    401: ("Incorrect API key provided (simulated).", "authentication_error"),
+    403: ("This key may not use this model (simulated).", "permission_error"),
+    429: ("Rate limit reached (simulated).", "rate_limit_error"),
+    500: ("Server error (simulated).", "server_error"),
+    503: ("The service is unavailable (simulated).", "server_error"),
+    529: ("Overloaded (simulated).", "overloaded_error"),
+}
 
 
 @dataclass(frozen=True)

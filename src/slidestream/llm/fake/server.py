@@ -1,4 +1,5 @@
-"""The simulated LLM: an OpenAI-compatible chat completions server.
+"""The simulated LLM: an OpenAI-compatible chat completions server (and, through
+`anthropic_wire` and `gemini_wire`, Anthropic's Messages API and Gemini's API).
 
 It answers every request from the JSON schema it was given (`response_format` json_schema
 or a `ResponseSchema` function tool), streamed or not, after a configurable latency and at
@@ -24,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from slidestream.llm.fake.config import FakeLLMConfig, FaultRule, fault_from_dict
+from slidestream.llm.fake.config import STATUS_FAULTS, FakeLLMConfig, FaultRule, fault_from_dict
 from slidestream.llm.fake.content import ContentGenerator
 
 MAX_CALLS_KEPT = 10_000
@@ -112,10 +113,23 @@ class FakeLLM:
         self.state = _State(config, [_Fault(rule, rule.times) for rule in config.faults])
 
     def app(self) -> Starlette:
+        # The other wire modes build on this module, so they are imported here.
+        from slidestream.llm.fake import anthropic_wire, gemini_wire, wire
+
+        models = wire.models_by_header(
+            self,
+            self.models,
+            {
+                "anthropic-version": anthropic_wire.models(self),
+                "x-goog-api-key": gemini_wire.models(self),
+            },
+        )
         return Starlette(
             routes=[
                 Route("/v1/chat/completions", self.chat_completions, methods=["POST"]),
-                Route("/v1/models", self.models, methods=["GET"]),
+                Route("/v1/models", models, methods=["GET"]),
+                *anthropic_wire.routes(self),
+                *gemini_wire.routes(self),
                 Route("/_faults", self.add_faults, methods=["POST"]),
                 Route("/_faults", self.clear_faults, methods=["DELETE"]),
                 Route("/_stats", self.stats, methods=["GET"]),
@@ -198,7 +212,7 @@ class FakeLLM:
             "mode": mode,
             "schema_name": schema_name,
             "user": users[:4000],
-            "system": system[:200],
+            "system": system,
             "enable_thinking": body.get("enable_thinking"),
             "status": None,
             "started_at": time.time(),
@@ -209,17 +223,10 @@ class FakeLLM:
         state.calls.append(call)
         fault = state.take_fault(all_text)
         try:
-            if fault is not None and fault.kind in ("429", "500"):
+            if fault is not None and fault.kind.isdigit():
                 status = int(fault.kind)
                 state.finish(call, status)
-                message = (
-                    "Rate limit reached (simulated)."
-                    if status == 429
-                    else "Server error (simulated)."
-                )
-                return _error(
-                    status, message, "rate_limit_error" if status == 429 else "server_error"
-                )
+                return _error(status, *STATUS_FAULTS[status])
             if fault is not None and fault.kind == "stall":
                 # Hold the request until the client goes away: the body has been read,
                 # so the next ASGI message is the disconnect.
