@@ -7,8 +7,10 @@ request it gets is recorded so tests can check what was (and was not) asked.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import struct
+import threading
 import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -57,6 +59,11 @@ class FakeWorld:
     pixabay_image_path: str = "/img/pixabay.gif"
     image_base: str = ""
     """Where provider answers point (this server's URL, or another one)."""
+    images_released: threading.Event = field(default_factory=threading.Event)
+    """Image downloads wait for this (set unless a test holds images back)."""
+
+    def __post_init__(self) -> None:
+        self.images_released.set()
 
     def calls(self, prefix: str) -> list[dict[str, Any]]:
         return [entry for entry in self.requests if entry["path"].startswith(prefix)]
@@ -66,6 +73,7 @@ class FakeWorld:
         self.fail_providers = False
         self.pexels_image_path = "/img/pexels.png"
         self.pixabay_image_path = "/img/pixabay.gif"
+        self.images_released.set()
 
 
 def create_fake_world_app(world: FakeWorld) -> FastAPI:
@@ -122,6 +130,7 @@ def create_fake_world_app(world: FakeWorld) -> FastAPI:
     # --- image host -----------------------------------------------------------------
     @app.get("/img/{name}")
     async def image(name: str) -> Response:
+        await asyncio.to_thread(world.images_released.wait, 60)
         if name.endswith(".gif"):
             return Response(GIF, media_type="image/gif")
         return Response(PNG, media_type="image/png")

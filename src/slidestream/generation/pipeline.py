@@ -56,7 +56,12 @@ DocumentLoader = Callable[[Sequence[str]], Awaitable[list[Source]]]
 class AssetFetcher(Protocol):
     """Fills image and icon URLs in slide content (see `slidestream.assets`)."""
 
+    @property
+    def images_enabled(self) -> bool: ...
+
     async def fill(self, content: dict[str, Any]) -> dict[str, Any]: ...
+
+    def fill_icons(self, content: dict[str, Any]) -> dict[str, Any]: ...
 
     def has_pending(self, content: dict[str, Any]) -> bool: ...
 
@@ -213,7 +218,7 @@ class GenerationPipeline:
         asset_tasks: list[asyncio.Task[None]] = [
             asyncio.create_task(self._fill_assets(slide))
             for slide in stored
-            if self.assets is not None and self.assets.has_pending(slide.content)
+            if self._images_pending(slide.content)
         ]
 
         async def generate(index: int) -> None:
@@ -233,17 +238,20 @@ class GenerationPipeline:
                         error_detail(error),
                     )
                     return
+                content = result.content
+                if self.assets is not None:  # icons are instant: the slide streams with them
+                    content = self.assets.fill_icons(content)
                 new = NewSlide(
                     id=uuid.uuid4(),
                     index=index,
                     layout_group=layout.name,
                     layout=slide_layout.id,
-                    content=result.content,
+                    content=content,
                     speaker_note=result.speaker_note,
                 )
                 if await self.repository.insert_slide(pid, new, expected_run=run):
                     await self.announce(pid)
-                    if self.assets is not None and self.assets.has_pending(new.content):
+                    if self._images_pending(content):
                         asset_tasks.append(asyncio.create_task(self._fill_assets(new.row(pid))))
 
         try:
@@ -265,6 +273,13 @@ class GenerationPipeline:
         )
         await self.announce(pid)
         log.info("deck.done presentation_id=%s run=%d", pid, run)
+
+    def _images_pending(self, content: dict[str, Any]) -> bool:
+        return (
+            self.assets is not None
+            and self.assets.images_enabled
+            and self.assets.has_pending(content)
+        )
 
     async def _fill_assets(self, slide: SlideRow) -> None:
         assert self.assets is not None
@@ -314,7 +329,7 @@ class GenerationPipeline:
         except LLMError as error:
             raise JobFailed(error.detail) from error
         content = result.content
-        if self.assets is not None and self.assets.has_pending(content):
+        if self.assets is not None:
             content = await self.assets.fill(content)
         await self.repository.replace_slide_content(slide.id, content, result.speaker_note)
         await self.announce(pid)
