@@ -80,3 +80,32 @@ def test_db_upgrade_and_current(tmp_path: Path) -> None:
     from slidestream.storage.database import head_revision
 
     assert current.stdout.strip() == head_revision()
+
+
+def test_generate_drafts_from_a_document_offline(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text(
+        "# Harbour Report\n\n## Traffic\nThe harbour handled 4,200 ships in 2024. "
+        "Container traffic rose by 12%.\n\n## Plans\nA new quay opens in 2027. "
+        "It adds berths for 30 ships.\n"
+    )
+    env = {"APP_DATA_DIRECTORY": str(tmp_path / "data"), "LLM": ""}
+    result = run_cli(
+        "generate", "", "-n", "3", "-f", str(notes), "-o", "deck.json", env=env, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    deck = json.loads((tmp_path / "deck.json").read_text())
+    text = json.dumps(deck["slides"])
+    assert "Harbour Report" in text
+    assert "The harbour handled 4,200 ships in 2024." in text
+    assert deck["generation_mode"] == "offline"
+
+
+def test_generate_refuses_a_disguised_document(tmp_path: Path) -> None:
+    fake = tmp_path / "report.pdf"
+    fake.write_bytes(b"MZ\x90\x00" + b"\x00" * 200)
+    env = {"APP_DATA_DIRECTORY": str(tmp_path / "data"), "LLM": ""}
+    result = run_cli("generate", "x", "-f", str(fake), env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "error:" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -84,8 +84,8 @@ def fake_llm(
     fault: Annotated[
         list[str] | None,
         typer.Option(
-            help="Inject a fault: KIND[:TIMES[:MATCH]], KIND one of 429, 500, "
-            "stall, truncate, invalid_json. Repeatable."
+            help="Inject a fault: KIND[:TIMES[:MATCH]], KIND one of 401, 403, 429, 500, "
+            "503, 529, stall, truncate, invalid_json. Repeatable."
         ),
     ] = None,
 ) -> None:
@@ -113,19 +113,41 @@ def generate(
         Verbosity.STANDARD
     ),
     instructions: Annotated[str | None, typer.Option(help="Extra instructions.")] = None,
+    document: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "-f",
+            "--file",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="A document to draw on (PDF, DOCX, PPTX, TXT, Markdown, HTML). Repeatable.",
+        ),
+    ] = None,
+    title_slide: Annotated[
+        bool, typer.Option("--title-slide/--no-title-slide", help="Start with a title slide.")
+    ] = True,
+    toc: Annotated[bool, typer.Option("--toc", help="Add table-of-contents slides.")] = False,
 ) -> None:
-    """Generate a whole deck with the configured provider, showing live progress."""
+    """Generate a whole deck, showing live progress.
+
+    Uses the configured LLM provider; with none configured, the offline engine drafts the
+    deck from the topic and the documents (labelled as an offline draft)."""
     settings = load_settings()
     logging.basicConfig(level=logging.WARNING)
-    request = CreatePresentationRequest(
-        content=topic,
-        n_slides=n_slides,
-        language=language,
-        tone=tone,
-        verbosity=verbosity,
-        instructions=instructions,
-    )
     try:
+        file_paths = _store_documents(settings, document or [])
+        request = CreatePresentationRequest(
+            content=topic,
+            n_slides=n_slides,
+            language=language,
+            tone=tone,
+            verbosity=verbosity,
+            instructions=instructions,
+            file_paths=file_paths or None,
+            include_title_slide=title_slide,
+            include_table_of_contents=toc,
+        )
         deck = asyncio.run(_generate(settings, request))
     except SlidestreamError as error:
         console.print(f"[red]error:[/red] {error.detail}")
@@ -140,6 +162,14 @@ def generate(
             "[yellow]Offline draft:[/yellow] drafted without an LLM from the prompt and "
             "documents. Set LLM (see the README) for written slides."
         )
+
+
+def _store_documents(settings: Settings, documents: list[Path]) -> list[str]:
+    """Copy the documents into the upload area (checked as uploads are) for generation."""
+    from slidestream.documents.store import UploadStore
+
+    store = UploadStore(settings)
+    return [store.save(path.name, path.read_bytes()) for path in documents]
 
 
 def _slug(text: str) -> str:
