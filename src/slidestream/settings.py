@@ -16,7 +16,7 @@ from platformdirs import user_data_dir
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-LLMName = Literal["openai", "custom", "ollama", "anthropic", "google"]
+LLMName = Literal["openai", "custom", "ollama", "anthropic", "google", "offline"]
 
 
 def _default_data_dir() -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,8 @@ from slidestream.generation.offline.outline import Source, draft_outline
 from slidestream.generation.offline.text import figures, sections_of, shorten, split_sentences
 from slidestream.generation.schema_fit import fit_to_schema, llm_schema_for, validation_errors
 from slidestream.generation.slides import SlideRequest
+from slidestream.llm.holder import ProviderHolder
+from slidestream.settings import Settings
 from slidestream.templates.registry import get_layout_group, list_layout_groups
 
 REPORT = """# Urban Beekeeping Report 2025
@@ -188,3 +191,11 @@ def test_text_helpers() -> None:
         "東京は大きい。",
         "大阪も。",
     ]
+
+
+def test_the_offline_engine_is_chosen_without_a_provider_or_by_name(tmp_path: Path) -> None:
+    assert ProviderHolder(Settings(data_dir=tmp_path, llm=None)).engine().mode == "offline"
+    chosen = Settings(data_dir=tmp_path, llm="offline", openai_api_key="sk-unused")
+    assert ProviderHolder(chosen).engine().mode == "offline"
+    configured = Settings(data_dir=tmp_path, llm="openai", openai_api_key="sk-test")
+    assert ProviderHolder(configured).engine().mode == "llm"

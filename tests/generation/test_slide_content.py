@@ -22,6 +22,7 @@ from slidestream.generation.slides import (
 )
 from slidestream.llm.base import Message
 from slidestream.llm.openai_compat import OpenAICompatibleProvider
+from slidestream.llm.retry import RetryPolicy
 from slidestream.templates.registry import get_layout_group
 from tests.support.fake_llm import FakeLLMHandle
 
@@ -36,9 +37,7 @@ async def provider(fake_llm: FakeLLMHandle) -> AsyncIterator[OpenAICompatiblePro
         api_key="x",
         model="slidestream-fake",
         timeout=30,
-        max_attempts=2,
-        backoff_initial=0.01,
-        backoff_max=0.02,
+        retry=RetryPolicy(attempts=2, initial=0.01, maximum=0.02),
     )
     yield created
     await created.aclose()

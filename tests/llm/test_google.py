@@ -17,6 +17,7 @@ from slidestream.llm.base import LLMError, LLMStreamInterrupted, Message
 from slidestream.llm.factory import create_provider
 from slidestream.llm.google import GoogleProvider, describe_google_error
 from slidestream.llm.jsontext import schema_in_prompt
+from slidestream.llm.retry import RetryPolicy
 from slidestream.settings import Settings
 from tests.support.fake_llm import FakeLLMHandle
 from tests.support.provider_decks import generate_deck
@@ -44,9 +45,7 @@ def provider_for(url: str, **overrides: Any) -> GoogleProvider:
         "model": "models/gemini-2.5-flash",
         "base_url": url,
         "timeout": 30.0,
-        "max_attempts": 4,
-        "backoff_initial": 0.01,
-        "backoff_max": 0.02,
+        "retry": RetryPolicy(attempts=4, initial=0.01, maximum=0.02),
     }
     options.update(overrides)
     return GoogleProvider(**options)
@@ -185,7 +184,9 @@ async def test_without_structured_outputs_the_fenced_json_is_read(
 
 
 async def test_connection_refused_is_a_clear_error() -> None:
-    provider = provider_for(f"http://127.0.0.1:{free_port()}", max_attempts=2)
+    provider = provider_for(
+        f"http://127.0.0.1:{free_port()}", retry=RetryPolicy(attempts=2, initial=0.01, maximum=0.02)
+    )
     try:
         with pytest.raises(LLMError) as raised:
             await provider.complete_json(MESSAGES, SCHEMA, "test")
@@ -196,7 +197,9 @@ async def test_connection_refused_is_a_clear_error() -> None:
 
 async def test_a_stalled_call_times_out_and_is_retried(fake_llm: FakeLLMHandle) -> None:
     fake_llm.add_faults({"kind": "stall"})
-    provider = provider_for(fake_llm.url, timeout=0.5, max_attempts=2)
+    provider = provider_for(
+        fake_llm.url, timeout=0.5, retry=RetryPolicy(attempts=2, initial=0.01, maximum=0.02)
+    )
     try:
         answer = await provider.complete_json(MESSAGES, SCHEMA, "test")
     finally:

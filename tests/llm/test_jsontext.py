@@ -16,6 +16,7 @@ from slidestream.llm.jsontext import (
     with_json_instruction,
 )
 from slidestream.llm.openai_compat import OpenAICompatibleProvider
+from slidestream.llm.retry import RetryPolicy
 from tests.support.fake_llm import FakeLLMHandle
 
 OBJECT = {"title": 'A {tricky} "title" with ``` inside', "points": ["one", "two}"]}
@@ -92,9 +93,7 @@ async def test_openai_compatible_provider_without_structured_outputs(
         api_key="test",
         model="slidestream-fake",
         timeout=30.0,
-        max_attempts=2,
-        backoff_initial=0.01,
-        backoff_max=0.02,
+        retry=RetryPolicy(attempts=2, initial=0.01, maximum=0.02),
         tool_calls=True,
         structured_outputs=False,
     )

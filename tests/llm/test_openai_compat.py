@@ -13,6 +13,7 @@ from slidestream.errors import LLMNotConfigured
 from slidestream.llm.base import LLMError, LLMStreamInterrupted, Message
 from slidestream.llm.factory import create_provider
 from slidestream.llm.openai_compat import OpenAICompatibleProvider, strict_schema
+from slidestream.llm.retry import RetryPolicy
 from slidestream.settings import Settings
 from tests.support.fake_llm import FakeLLMHandle
 from tests.support.servers import free_port
@@ -40,9 +41,7 @@ def provider_for(url: str, **overrides: Any) -> OpenAICompatibleProvider:
         "api_key": "test",
         "model": "slidestream-fake",
         "timeout": 30.0,
-        "max_attempts": 3,
-        "backoff_initial": 0.01,
-        "backoff_max": 0.02,
+        "retry": RetryPolicy(attempts=3, initial=0.01, maximum=0.02),
     }
     options.update(overrides)
     return OpenAICompatibleProvider(**options)
@@ -122,7 +121,10 @@ async def test_a_stream_that_breaks_off_is_reported_not_retried(
 
 
 async def test_connection_refused_is_a_clear_error() -> None:
-    provider = provider_for(f"http://127.0.0.1:{free_port()}/v1", max_attempts=2)
+    provider = provider_for(
+        f"http://127.0.0.1:{free_port()}/v1",
+        retry=RetryPolicy(attempts=2, initial=0.01, maximum=0.02),
+    )
     try:
         with pytest.raises(LLMError) as raised:
             await provider.complete_json(MESSAGES, SCHEMA, "test")
@@ -133,7 +135,9 @@ async def test_connection_refused_is_a_clear_error() -> None:
 
 async def test_a_stalled_call_times_out(fake_llm: FakeLLMHandle) -> None:
     fake_llm.add_faults({"kind": "stall", "times": 1})
-    provider = provider_for(fake_llm.api_url, timeout=0.5, max_attempts=2)
+    provider = provider_for(
+        fake_llm.api_url, timeout=0.5, retry=RetryPolicy(attempts=2, initial=0.01, maximum=0.02)
+    )
     try:
         answer = await provider.complete_json(MESSAGES, SCHEMA, "test")
     finally:

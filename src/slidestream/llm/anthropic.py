@@ -25,7 +25,7 @@ from slidestream.llm.openai_compat import (
     describe_transport,
     retried_stream,
 )
-from slidestream.llm.retry import with_retries
+from slidestream.llm.retry import RetryPolicy
 
 PROVIDER_NAME = "Anthropic"
 DEFAULT_MAX_TOKENS = 8192
@@ -83,9 +83,7 @@ class AnthropicProvider:
         model: str,
         base_url: str | None,
         timeout: float,
-        max_attempts: int,
-        backoff_initial: float,
-        backoff_max: float,
+        retry: RetryPolicy,
         structured_outputs: bool = True,
         max_tokens: int = DEFAULT_MAX_TOKENS,
         name: str = PROVIDER_NAME,
@@ -94,9 +92,7 @@ class AnthropicProvider:
         self.model = model
         self.structured_outputs = structured_outputs
         self.max_tokens = max_tokens
-        self.max_attempts = max_attempts
-        self.backoff_initial = backoff_initial
-        self.backoff_max = backoff_max
+        self.retry = retry
         self._client = anthropic_client(api_key, base_url, timeout)
 
     def _request(self, messages: list[Message], schema: dict[str, Any]) -> dict[str, Any]:
@@ -152,12 +148,7 @@ class AnthropicProvider:
                 raise LLMError(f"{self.name} API error: the answer was empty", retryable=True)
             return extract_json_text(text)
 
-        return await with_retries(
-            call,
-            attempts=self.max_attempts,
-            initial=self.backoff_initial,
-            maximum=self.backoff_max,
-        )
+        return await self.retry.run(call)
 
     def stream_json(
         self, messages: list[Message], schema: dict[str, Any], schema_name: str
@@ -173,9 +164,7 @@ class AnthropicProvider:
             provider=self.name,
             describe=self._describe,
             errors=SDK_ERRORS,
-            attempts=self.max_attempts,
-            initial=self.backoff_initial,
-            maximum=self.backoff_max,
+            retry=self.retry,
         )
 
     async def _pieces(self, stream: Any) -> AsyncIterator[str]:

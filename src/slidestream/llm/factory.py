@@ -7,10 +7,12 @@ from slidestream.llm.anthropic import AnthropicProvider
 from slidestream.llm.base import LLMProvider
 from slidestream.llm.google import GoogleProvider
 from slidestream.llm.openai_compat import OpenAICompatibleProvider
+from slidestream.llm.retry import RetryPolicy
 from slidestream.settings import Settings
 
 NOT_CONFIGURED = (
-    "No LLM provider is configured. Set LLM=openai (with OPENAI_API_KEY), "
+    "No LLM provider is configured (the offline engine drafts decks without one). "
+    "Set LLM=openai (with OPENAI_API_KEY), "
     "LLM=anthropic (with ANTHROPIC_API_KEY), LLM=google (with GOOGLE_API_KEY), "
     "LLM=custom (with CUSTOM_LLM_URL and CUSTOM_MODEL) or LLM=ollama (with OLLAMA_MODEL)."
 )
@@ -20,9 +22,11 @@ def create_provider(settings: Settings) -> LLMProvider:
     """The provider named by `LLM`; raises LLMNotConfigured with what is missing."""
     common = {
         "timeout": settings.llm_timeout_seconds,
-        "max_attempts": settings.llm_max_attempts,
-        "backoff_initial": settings.llm_backoff_initial,
-        "backoff_max": settings.llm_backoff_max,
+        "retry": RetryPolicy(
+            attempts=settings.llm_max_attempts,
+            initial=settings.llm_backoff_initial,
+            maximum=settings.llm_backoff_max,
+        ),
         "structured_outputs": settings.llm_structured_outputs,
     }
     if settings.llm == "openai":

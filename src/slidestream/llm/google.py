@@ -24,7 +24,7 @@ from slidestream.llm.openai_compat import (
     describe_transport,
     retried_stream,
 )
-from slidestream.llm.retry import with_retries
+from slidestream.llm.retry import RetryPolicy
 
 PROVIDER_NAME = "Google Gemini"
 SDK_ERRORS: tuple[type[BaseException], ...] = (genai_errors.APIError, *TRANSPORT_ERRORS)
@@ -107,18 +107,14 @@ class GoogleProvider:
         model: str,
         base_url: str | None,
         timeout: float,
-        max_attempts: int,
-        backoff_initial: float,
-        backoff_max: float,
+        retry: RetryPolicy,
         structured_outputs: bool = True,
         name: str = PROVIDER_NAME,
     ) -> None:
         self.name = name
         self.model = model
         self.structured_outputs = structured_outputs
-        self.max_attempts = max_attempts
-        self.backoff_initial = backoff_initial
-        self.backoff_max = backoff_max
+        self.retry = retry
         self._client = google_client(api_key, base_url, timeout)
 
     def _request(
@@ -168,12 +164,7 @@ class GoogleProvider:
                 raise LLMError(f"{self.name} API error: {_why_empty(response)}", retryable=True)
             return text if self.structured_outputs else extract_json_text(text)
 
-        return await with_retries(
-            call,
-            attempts=self.max_attempts,
-            initial=self.backoff_initial,
-            maximum=self.backoff_max,
-        )
+        return await self.retry.run(call)
 
     def stream_json(
         self, messages: list[Message], schema: dict[str, Any], schema_name: str
@@ -191,9 +182,7 @@ class GoogleProvider:
             provider=self.name,
             describe=self._describe,
             errors=SDK_ERRORS,
-            attempts=self.max_attempts,
-            initial=self.backoff_initial,
-            maximum=self.backoff_max,
+            retry=self.retry,
         )
 
     async def _pieces(

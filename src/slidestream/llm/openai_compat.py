@@ -18,7 +18,7 @@ from openai import AsyncOpenAI
 
 from slidestream.llm.base import LLMError, LLMStreamInterrupted, Message
 from slidestream.llm.jsontext import JsonTextStream, extract_json_text, with_json_instruction
-from slidestream.llm.retry import with_retries
+from slidestream.llm.retry import RetryPolicy
 
 SCHEMA_NAME = "ResponseSchema"
 TRANSIENT_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 529}
@@ -91,9 +91,7 @@ async def retried_stream(
     provider: str,
     describe: Callable[[BaseException], LLMError],
     errors: tuple[type[BaseException], ...],
-    attempts: int,
-    initial: float,
-    maximum: float,
+    retry: RetryPolicy,
 ) -> AsyncIterator[str]:
     """The pieces of a streamed answer, retried (with `llm.retry`) until the first piece
     arrives; a failure after that is an LLMStreamInterrupted, never a silent retry, since
@@ -119,9 +117,7 @@ async def retried_stream(
             await _close(pieces)
             raise
 
-    pieces, head = await with_retries(
-        first_piece, attempts=attempts, initial=initial, maximum=maximum
-    )
+    pieces, head = await retry.run(first_piece)
     if head is None:
         return
     try:
@@ -198,9 +194,7 @@ class OpenAICompatibleProvider:
         api_key: str,
         model: str,
         timeout: float,
-        max_attempts: int,
-        backoff_initial: float,
-        backoff_max: float,
+        retry: RetryPolicy,
         tool_calls: bool = False,
         disable_thinking: bool = False,
         structured_outputs: bool = True,
@@ -210,9 +204,7 @@ class OpenAICompatibleProvider:
         self.tool_calls = tool_calls
         self.structured_outputs = structured_outputs
         self.disable_thinking = disable_thinking
-        self.max_attempts = max_attempts
-        self.backoff_initial = backoff_initial
-        self.backoff_max = backoff_max
+        self.retry = retry
         self._client = AsyncOpenAI(
             base_url=base_url, api_key=api_key, max_retries=0, timeout=timeout
         )
@@ -277,12 +269,7 @@ class OpenAICompatibleProvider:
                 return extract_json_text(str(message.content))
             return str(message.content)
 
-        return await with_retries(
-            call,
-            attempts=self.max_attempts,
-            initial=self.backoff_initial,
-            maximum=self.backoff_max,
-        )
+        return await self.retry.run(call)
 
     async def stream_json(
         self, messages: list[Message], schema: dict[str, Any], schema_name: str
@@ -298,12 +285,7 @@ class OpenAICompatibleProvider:
             except OPENAI_ERRORS as error:
                 raise describe_error(self.name, error) from error
 
-        stream = await with_retries(
-            open_stream,
-            attempts=self.max_attempts,
-            initial=self.backoff_initial,
-            maximum=self.backoff_max,
-        )
+        stream = await self.retry.run(open_stream)
         received = False
         extractor = None if self.structured_outputs else JsonTextStream()
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from tenacity import (
@@ -43,3 +44,18 @@ async def with_retries(
     except RetryError as error:  # pragma: no cover - reraise=True re-raises the last error
         raise error.last_attempt.result() from error
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How a provider retries: at most `attempts` calls, waits growing from `initial`
+    seconds up to `maximum`, each drawn at random below its bound (full jitter)."""
+
+    attempts: int = 4
+    initial: float = 0.5
+    maximum: float = 20.0
+
+    async def run(self, call: Callable[[], Awaitable[T]]) -> T:
+        return await with_retries(
+            call, attempts=self.attempts, initial=self.initial, maximum=self.maximum
+        )
