@@ -61,6 +61,20 @@ class _State:
                 return fault.rule
         return None
 
+    def begin_call(self, **fields: Any) -> dict[str, Any]:
+        """Record a request as it starts (shown by `/_stats`); `finish` records its end."""
+        call: dict[str, Any] = {
+            "seq": self.requests,
+            **fields,
+            "status": None,
+            "started_at": time.time(),
+            "finished_at": None,
+        }
+        self.requests += 1
+        self.in_flight += 1
+        self.calls.append(call)
+        return call
+
     def finish(self, call: dict[str, Any], status: int | str) -> None:
         call["status"] = status
         call["finished_at"] = time.time()
@@ -206,21 +220,15 @@ class FakeLLM:
         )
         mode, schema, schema_name = _schema_of(body)
         stream = bool(body.get("stream"))
-        call: dict[str, Any] = {
-            "seq": state.requests,
-            "stream": stream,
-            "mode": mode,
-            "schema_name": schema_name,
-            "user": users[:4000],
-            "system": system,
-            "enable_thinking": body.get("enable_thinking"),
-            "status": None,
-            "started_at": time.time(),
-            "finished_at": None,
-        }
-        state.requests += 1
-        state.in_flight += 1
-        state.calls.append(call)
+        call = state.begin_call(
+            wire="openai",
+            stream=stream,
+            mode=mode,
+            schema_name=schema_name,
+            user=users[:4000],
+            system=system,
+            enable_thinking=body.get("enable_thinking"),
+        )
         fault = state.take_fault(all_text)
         try:
             if fault is not None and fault.kind.isdigit():

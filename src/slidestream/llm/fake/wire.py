@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -82,22 +81,15 @@ async def serve(fake: FakeLLM, request: Request, wire: WireRequest, fmt: WireFor
     users = "\n\n".join(m["content"] for m in wire.messages if m["role"] == "user")
     system = next((m["content"] for m in wire.messages if m["role"] == "system"), "")
     in_prompt = schema_in_prompt(all_text) if wire.mode == "text" else None
-    call: dict[str, Any] = {
-        "seq": state.requests,
-        "wire": wire.wire,
-        "stream": wire.stream,
-        "mode": wire.mode,
-        "schema_name": wire.schema_name,
-        "user": users[:4000],
-        "system": system,
-        "enable_thinking": None,
-        "status": None,
-        "started_at": time.time(),
-        "finished_at": None,
-    }
-    state.requests += 1
-    state.in_flight += 1
-    state.calls.append(call)
+    call = state.begin_call(
+        wire=wire.wire,
+        stream=wire.stream,
+        mode=wire.mode,
+        schema_name=wire.schema_name,
+        user=users[:4000],
+        system=system,
+        enable_thinking=None,
+    )
     fault = state.take_fault(all_text)
     try:
         if fault is not None and fault.kind.isdigit():
