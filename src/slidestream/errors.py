@@ -49,3 +49,9 @@ class UpstreamFailed(SlidestreamError):
     """The LLM provider failed for good while serving this request."""
 
     status_code = 502
+
+
+class StillRunning(SlidestreamError):
+    """A synchronous wait reached its configured ceiling; the work goes on."""
+
+    status_code = 504

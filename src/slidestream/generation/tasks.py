@@ -26,7 +26,13 @@ from slidestream.domain.tasks import (
     TaskModel,
 )
 from slidestream.domain.views import presentation_with_slides
-from slidestream.errors import InvalidInput, NotFound, PayloadTooLarge, UpstreamFailed
+from slidestream.errors import (
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    StillRunning,
+    UpstreamFailed,
+)
 from slidestream.generation.service import PresentationService, check_slide_count
 from slidestream.jobs.runner import JobRunner
 from slidestream.settings import Settings
@@ -195,7 +201,23 @@ class TaskService:
         )
 
     async def wait(self, task: TaskRow) -> PresentationPathAndEditPath:
-        """Wait for the task to end (`generate`); the job goes on if the caller leaves."""
+        """Wait for the task to end (`generate`); the job goes on if the caller leaves.
+
+        With `generate_wait_seconds` set, a longer wait ends in a 504 that names the task
+        to poll, for deployments behind proxies with short timeouts."""
+        ceiling = self.settings.generate_wait_seconds
+        if not ceiling:
+            return await self._wait(task)
+        try:
+            async with asyncio.timeout(ceiling):
+                return await self._wait(task)
+        except TimeoutError as error:
+            raise StillRunning(
+                f"The presentation is still being generated (task {task.id}). Poll "
+                f"/api/v1/ppt/presentation/status/{task.id} or use generate/async."
+            ) from error
+
+    async def _wait(self, task: TaskRow) -> PresentationPathAndEditPath:
         with self.channel.subscribe(presentation_topic(task.presentation_id)) as subscription:
             while True:
                 view = await self.view(await self.require(task.id))
