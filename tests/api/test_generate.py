@@ -242,3 +242,14 @@ async def test_sync_generate_past_its_ceiling_is_a_504_naming_the_task(
             task_id = detail.split("(task ")[1].split(")")[0]
             status = (await http.get(status_url(task_id))).json()
             assert status["status"] == "pending"  # the generation goes on
+
+
+async def test_the_outline_of_an_async_generation_can_be_streamed(
+    http: httpx.AsyncClient,
+) -> None:
+    task = (await http.post(ASYNC, json={"content": "Peat bogs", "n_slides": 3})).json()
+    pid = task["data"]["presentation_id"]
+    frames = await read_all(http, f"{API}/outlines/stream/{pid}")
+    assert frames[-1].type == "complete", frames[-1]
+    assert len(frames[-1].data["presentation"]["outlines"]["slides"]) == 3
+    assert (await finished(http, task["id"]))["status"] == "completed"
