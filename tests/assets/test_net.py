@@ -4,16 +4,19 @@ redirects are re-checked, bodies are capped, and image downloads must be images.
 from __future__ import annotations
 
 import ipaddress
-import shutil
 import ssl
-import subprocess
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import uvicorn
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from slidestream.assets.net import (
     FetchFailed,
@@ -241,21 +244,39 @@ async def test_validate_public_url() -> None:
     assert await validate_public_url("http://127.0.0.1:8000/hook", allow_hosts=["127.0.0.1"])
 
 
+def write_self_signed_certificate(host: str, key_path: Path, cert_path: Path) -> None:
+    """A one-day certificate for `host` (and nothing else), with its private key."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+
+
 @pytest.fixture(scope="module")
 def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
     """The fake world over HTTPS on loopback, with a certificate for `localhost` only."""
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        pytest.skip("openssl is needed to make a test certificate")
     folder = tmp_path_factory.mktemp("tls")
     key, cert = folder / "key.pem", folder / "cert.pem"
-    arguments = f"req -x509 -newkey rsa:2048 -nodes -days 1 -keyout {key} -out {cert}"
-    names = ["-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"]
-    subprocess.run(
-        [openssl, *arguments.split(), *names],
-        check=True,
-        capture_output=True,
-    )
+    write_self_signed_certificate("localhost", key, cert)
     port = free_port()
     config = uvicorn.Config(
         create_fake_world_app(FakeWorld()),
