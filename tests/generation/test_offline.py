@@ -199,3 +199,15 @@ def test_the_offline_engine_is_chosen_without_a_provider_or_by_name(tmp_path: Pa
     assert ProviderHolder(chosen).engine().mode == "offline"
     configured = Settings(data_dir=tmp_path, llm="openai", openai_api_key="sk-test")
     assert ProviderHolder(configured).engine().mode == "llm"
+
+
+def test_table_of_contents_slides_list_page_and_heading() -> None:
+    agenda = next(s for s in get_layout_group("general").slides if s.id == "general:agenda")
+    outline = (
+        "Table of Contents\n"
+        "Slide page number: 3 / Slide Content: ## Growth - Urban beekeeping has grown\n"
+        "Slide page number: 4 / Slide Content: ## Risks - Too many hives compete"
+    )
+    content = fill_schema(llm_schema_for(agenda.json_schema), outline)
+    assert content["title"] == "Table of Contents"
+    assert content["items"] == ["3 · Growth", "4 · Risks"]

@@ -25,6 +25,8 @@ _TITLE_KEYS = re.compile(r"title|heading|header|name|label|headline|caption|auth
 _BODY_KEYS = re.compile(r"body|text|description|content|summary|subtitle|message|quote|detail|note")
 _FIGURE_KEYS = re.compile(r"value|figure|number|stat|metric|amount|percent|count|data")
 _MAX_DEPTH = 12
+# How `generation.toc` writes a table-of-contents slide's outline, one line per entry.
+_TOC_ENTRY = re.compile(r"^Slide page number: (\d+) / Slide Content: (.*)$")
 
 
 @dataclass
@@ -43,7 +45,11 @@ class Material:
         points: list[str] = []
         for line in lines:
             stripped = line.lstrip("#").strip()
-            if not heading and line.startswith("#"):
+            entry = _TOC_ENTRY.match(stripped)
+            if entry:  # a table-of-contents line: "3 · Section heading"
+                title = entry.group(2).lstrip("#").split(" - ")[0].strip()
+                points.append(f"{entry.group(1)} · {title}")
+            elif not heading and line.startswith("#"):
                 heading = stripped
             else:
                 points.extend(split_sentences(stripped.lstrip("-*• ").strip()))
@@ -55,7 +61,10 @@ class Material:
             if len([c for c in clauses if len(c) >= 12]) > len(points):
                 points = [c for c in clauses if len(c) >= 12]
         material = cls(heading or "Overview", points, weights)
-        material.keywords = weights.keywords(outline, 6) or ["presentation"]
+        # The points say more about the slide than its heading's first words.
+        keywords = weights.keywords(" ".join(points), 6)
+        keywords += [w for w in weights.keywords(heading, 3) if w not in keywords]
+        material.keywords = keywords or ["presentation"]
         return material
 
     def point(self, i: int) -> str:
