@@ -151,8 +151,15 @@ def create_app(settings: Settings | None = None, *, provider: LLMProvider | None
 
     @app.get("/health", tags=["health"])
     async def health() -> dict[str, object]:
-        """Liveness: the process answers and its job runner is up."""
-        return {"status": "ok", "version": __version__, "jobs_running": runtime.runner.running}
+        """Liveness: the process answers and its job runner is up. `engine` says what drafts
+        decks: a provider name from `LLM`, or `offline`."""
+        engine = "offline" if runtime.provider.offline else settings.llm
+        return {
+            "status": "ok",
+            "version": __version__,
+            "jobs_running": runtime.runner.running,
+            "engine": engine,
+        }
 
     static_dir = files("slidestream").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")

@@ -56,6 +56,10 @@ async def upload(http: httpx.AsyncClient, name: str, data: bytes, kind: str) -> 
     return paths[0]
 
 
+async def test_health_says_the_offline_engine_drafts(http: httpx.AsyncClient) -> None:
+    assert (await http.get("/health")).json()["engine"] == "offline"
+
+
 async def test_streamed_flow_drafts_from_the_uploaded_document(http: httpx.AsyncClient) -> None:
     path = await upload(http, "notes.md", NOTES.encode(), "text/markdown")
     created = await http.post(
@@ -116,5 +120,6 @@ async def test_the_offline_label_is_absent_for_llm_decks(
         f"{API}/presentation/generate", json={"content": "Tides", "n_slides": 2}
     )
     deck = await get_presentation(client, response.json()["presentation_id"])
+    assert (await client.get("/health")).json()["engine"] == "custom"
     assert deck["generation_mode"] == "llm"
     assert deck["generation"]["offline_draft"] is False
