@@ -112,7 +112,7 @@ async def test_file_paths_the_server_did_not_issue_are_rejected(
             json={"content": "x", "n_slides": 3, "file_paths": [path]},
         )
         assert response.status_code == 400
-        assert "Unknown file path" in response.json()["detail"]
+        assert "is not a file uploaded to this server" in response.json()["detail"]
 
 
 @pytest.mark.parametrize(

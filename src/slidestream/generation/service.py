@@ -102,13 +102,14 @@ class PresentationService:
             raise PayloadTooLarge(f"content is longer than {limit} characters")
         if request.instructions and len(request.instructions) > limit:
             raise PayloadTooLarge(f"instructions are longer than {limit} characters")
+        uploads = UploadStore(self.settings)
         for path in request.file_paths or []:
             # Only paths `/files/upload` or `/files/decompose` issued (checked without
             # opening anything); a deleted upload is refused here too.
             try:
-                UploadStore(self.settings).resolve(path)
+                uploads.resolve(path)
             except SlidestreamError as error:
-                raise InvalidInput(f"Unknown file path {path[:200]!r}: {error.detail}") from None
+                raise InvalidInput(error.detail) from None
         row = PresentationRow(
             id=uuid.uuid4(),
             content=request.content,
