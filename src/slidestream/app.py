@@ -80,6 +80,7 @@ class Runtime:
             self.repository, self.channel, self.runner, self.presentations, self.webhooks, settings
         )
         self.pipeline.tasks = self.tasks
+        self.presentations.tasks = self.tasks
 
     async def load_documents(self, paths: Sequence[str]) -> list[Source]:
         documents = await load_documents(paths, self.uploads)

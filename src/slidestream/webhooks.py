@@ -159,7 +159,12 @@ class WebhookService:
         error: str | None = None
         try:
             result = await self._fetcher.request(
-                "POST", subscription.url, content=body, headers=headers, follow_redirects=False
+                "POST",
+                subscription.url,
+                content=body,
+                headers=headers,
+                follow_redirects=False,
+                read_body=False,
             )
             status_code = result.status_code
             if not 200 <= status_code < 300:

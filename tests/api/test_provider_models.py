@@ -156,13 +156,56 @@ async def test_an_unreachable_provider_is_a_502(
     assert response.json()["detail"].startswith(f"{provider} could not be reached")
 
 
-async def test_an_unreachable_openai_url_is_a_502(client: httpx.AsyncClient) -> None:
+@pytest.fixture
+async def allowing_loopback(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with loopback exempted from the public-address rule (as for a LAN server)."""
+    app = create_app(make_settings(tmp_path / "lan", None, fetch_allow_hosts=["127.0.0.1"]))
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            yield http
+
+
+async def test_an_unreachable_openai_url_is_a_502(allowing_loopback: httpx.AsyncClient) -> None:
     url = f"http://127.0.0.1:{free_port()}/v1"
-    response = await client.post(
+    response = await allowing_loopback.post(
         f"{API}/openai/models/available", json={"url": url, "api_key": "k"}
     )
     assert response.status_code == 502
-    assert "could not connect" in response.json()["detail"]
+    assert "could not be reached" in response.json()["detail"]
+
+
+async def test_a_url_the_server_does_not_know_is_listed_through_the_safe_fetcher(
+    allowing_loopback: httpx.AsyncClient, fake_llm: FakeLLMHandle
+) -> None:
+    body = {"url": fake_llm.api_url, "api_key": "k"}
+    response = await allowing_loopback.post(f"{API}/openai/models/available", json=body)
+    assert response.status_code == 200, response.text
+    assert "slidestream-fake" in response.json()
+    fake_llm.add_faults({"kind": "401", "match": "bad-key"})
+    body = {"url": fake_llm.api_url, "api_key": "bad-key"}
+    response = await allowing_loopback.post(f"{API}/openai/models/available", json=body)
+    assert response.status_code == 400
+    assert "rejected the API key (401)" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://10.0.0.5:8080/v1",
+        "http://169.254.169.254/latest",
+        "http://localhost:11434/v1",
+        "file:///etc/passwd",
+    ],
+)
+async def test_private_urls_are_refused_without_a_connection(
+    client: httpx.AsyncClient, url: str
+) -> None:
+    response = await client.post(
+        f"{API}/openai/models/available", json={"url": url, "api_key": "k"}
+    )
+    assert response.status_code == 400, response.text
+    assert isinstance(response.json()["detail"], str)
 
 
 async def test_missing_server_credentials_are_a_400(unreachable: httpx.AsyncClient) -> None:

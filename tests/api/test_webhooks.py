@@ -34,6 +34,7 @@ class Receiver:
     """Records what it is sent; answers `fail_first` requests with 500 first."""
 
     fail_first: int = 0
+    answer_bytes: int = 0
     received: list[dict[str, Any]] = field(default_factory=list)
 
     def app(self) -> Starlette:
@@ -42,7 +43,7 @@ class Receiver:
             self.received.append({"headers": dict(request.headers), "body": body})
             if len(self.received) <= self.fail_first:
                 return JSONResponse({"error": "not yet"}, status_code=500)
-            return JSONResponse({"ok": True})
+            return JSONResponse({"ok": True, "page": "x" * self.answer_bytes})
 
         return Starlette(routes=[Route("/hook", hook, methods=["POST"])])
 
@@ -199,3 +200,46 @@ async def test_unknown_event_is_422_and_unsubscribe_works_once(
     again = await hooks_client.request("DELETE", f"{WEBHOOK}/unsubscribe", json={"id": hook_id})
     assert again.status_code == 404
     assert again.json()["detail"] == "Webhook subscription not found"
+
+
+async def test_a_receiver_answering_2xx_with_a_large_page_is_delivered_once(
+    hooks_client: httpx.AsyncClient, receiver: tuple[Receiver, str]
+) -> None:
+    target, url = receiver
+    target.fail_first, target.answer_bytes = 0, 500_000
+    await subscribe(hooks_client, url, "presentation.generation.completed", SECRET)
+    response = await hooks_client.post(
+        f"{API}/presentation/generate", json={"content": "Bees", "n_slides": 2}
+    )
+    assert response.status_code == 200
+    done = await wait_for(
+        lambda: deliveries(hooks_client),
+        lambda d: bool(d) and d[0]["status"] != "pending",
+        "the delivery to finish",
+    )
+    assert (done[0]["status"], done[0]["attempts"]) == ("delivered", 1)
+    assert len(target.received) == 1
+
+
+async def test_finishing_a_task_twice_announces_it_once(
+    tmp_path: Path, fake_llm: FakeLLMHandle, receiver: tuple[Receiver, str]
+) -> None:
+    target, url = receiver
+    target.fail_first = 0
+    settings = make_settings(tmp_path / "data", fake_llm.api_url, fetch_allow_hosts=["127.0.0.1"])
+    app = create_app(settings)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            await subscribe(http, url, "presentation.generation.completed", None)
+            task = (
+                await http.post(
+                    f"{API}/presentation/generate/async", json={"content": "x", "n_slides": 2}
+                )
+            ).json()
+            await wait_for(lambda: target.received, bool, "the completion to be delivered")
+            runtime = app.state.runtime
+            row = await runtime.repository.get_task(task["id"])
+            job = await runtime.repository.get_job(row.job_id)
+            await runtime.tasks.completed(job)  # as a job resumed after a crash would
+            assert len(await deliveries(http)) == 1

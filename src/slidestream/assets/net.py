@@ -261,8 +261,11 @@ class SafeFetcher:
         follow_redirects: bool = True,
         max_bytes: int | None = None,
         accept_media: MediaCheck | None = None,
+        read_body: bool = True,
     ) -> FetchResult:
-        """Send one request (following up to 5 checked redirects) and read the answer.
+        """Send one request (following up to 5 checked redirects) and read the answer
+        (or, with `read_body=False`, only its status: a webhook receiver's page is not
+        ours to download).
 
         Any final status is returned; refusals raise FetchRefused, network trouble, a
         body over `max_bytes` or an unaccepted media type raise FetchFailed.
@@ -279,6 +282,7 @@ class SafeFetcher:
                     follow_redirects=follow_redirects,
                     limit=limit,
                     accept_media=accept_media,
+                    read_body=read_body,
                 )
         except TimeoutError as error:
             raise FetchFailed(f"No complete answer within {self.timeout:g} seconds.") from error
@@ -294,6 +298,7 @@ class SafeFetcher:
         follow_redirects: bool,
         limit: int,
         accept_media: MediaCheck | None,
+        read_body: bool,
     ) -> FetchResult:
         for _hop in range(MAX_REDIRECTS + 1):
             response = await self._send_pinned(method, url, json, content, headers)
@@ -317,7 +322,7 @@ class SafeFetcher:
                 success = 200 <= response.status_code < 300
                 if success and accept_media is not None and not accept_media(media):
                     raise FetchFailed(f"The answer is not of an accepted type ({media or 'none'}).")
-                body = await self._read_capped(response, limit)
+                body = await self._read_capped(response, limit) if read_body else b""
                 return FetchResult(str(url), response.status_code, media, body)
             finally:
                 await response.aclose()

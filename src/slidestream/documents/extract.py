@@ -112,26 +112,34 @@ def _pdf(path: Path, max_chars: int | None) -> str:
 # --- Word -------------------------------------------------------------------------------
 
 
-def _docx(path: Path, _max_chars: int | None) -> str:
+def _docx(path: Path, max_chars: int | None) -> str:
     import docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
     document = docx.Document(str(path))
+    # `paragraph.style` searches every style per call (quadratic on long documents): map
+    # style ids to names once and read each paragraph's id directly.
+    style_names = {style.style_id: style.name or "" for style in document.styles}
     blocks: list[tuple[str, str]] = []
+    total = 0
     for block in document.iter_inner_content():
         if isinstance(block, Paragraph):
-            blocks.append(_docx_paragraph(block))
+            blocks.append(_docx_paragraph(block, style_names))
         elif isinstance(block, Table):
             blocks.extend((row, _TABLE) for row in _table_rows(_docx_cells(block)))
+        total += len(blocks[-1][0]) if blocks else 0
+        if max_chars is not None and total >= max_chars:
+            break  # the rest would be cut off anyway: do not parse it
     return _join_blocks(blocks)
 
 
-def _docx_paragraph(paragraph: Any) -> tuple[str, str]:
+def _docx_paragraph(paragraph: Any, style_names: dict[str, str]) -> tuple[str, str]:
     text = _one_line(paragraph.text)
     if not text:
         return "", _PARAGRAPH
-    style = paragraph.style.name if paragraph.style is not None else ""
+    style_id = paragraph._p.style  # the pStyle id, None for the default style
+    style = style_names.get(style_id, "") if style_id else ""
     heading = re.fullmatch(r"[Hh]eading (\d)", style or "")
     if heading:
         return "#" * min(int(heading.group(1)), 6) + " " + text, _PARAGRAPH
@@ -150,12 +158,14 @@ def _docx_cells(table: Any) -> Iterator[list[str]]:
 # --- PowerPoint -------------------------------------------------------------------------
 
 
-def _pptx(path: Path, _max_chars: int | None) -> str:
+def _pptx(path: Path, max_chars: int | None) -> str:
     from pptx import Presentation
 
     presentation = Presentation(str(path))
     blocks: list[tuple[str, str]] = []
     for number, slide in enumerate(presentation.slides, start=1):
+        if max_chars is not None and sum(len(text) for text, _ in blocks) >= max_chars:
+            break  # the rest would be cut off anyway: do not parse it
         title_shape = slide.shapes.title
         title = ""
         if title_shape is not None and title_shape.has_text_frame:

@@ -41,6 +41,9 @@ _DOCX_MAIN = b"application/vnd.openxmlformats-officedocument.wordprocessingml.do
 _PPTX_MAIN = b"application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"
 MAX_ZIP_MEMBERS = 10_000
 MAX_ZIP_UNPACKED = 512 * 1024 * 1024
+# XML parts become in-memory trees many times their size: a bound per part keeps one
+# document from taking gigabytes (pictures, which are not parsed, may be larger).
+MAX_XML_PART = 64 * 1024 * 1024
 _MAX_CONTENT_TYPES = 1024 * 1024
 
 _MARKDOWN_EXTENSIONS = {".md", ".markdown", ".mdown", ".mkd", ".mkdn"}
@@ -126,6 +129,8 @@ def _sniff_zip(fh: BinaryIO, label: str) -> DocumentKind:
                 raise InvalidInput(f"File {label} has too many parts to be a document")
             if sum(m.file_size for m in members) > MAX_ZIP_UNPACKED:
                 raise InvalidInput(f"File {label} unpacks to more data than a document may hold")
+            if any(m.filename.endswith(".xml") and m.file_size > MAX_XML_PART for m in members):
+                raise InvalidInput(f"File {label} has a part too large to read as a document")
             if any(m.flag_bits & 0x1 for m in members):
                 raise InvalidInput(f"File {label} is encrypted")
             names = {m.filename for m in members}

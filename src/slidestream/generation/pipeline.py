@@ -25,6 +25,7 @@ from slidestream.generation.outline import (
 )
 from slidestream.generation.preparation import prepare_deck
 from slidestream.generation.slides import SlideRequest
+from slidestream.generation.stages import end_open_stages
 from slidestream.generation.toc import outline_count_for
 from slidestream.llm.base import LLMError
 from slidestream.settings import Settings
@@ -254,13 +255,16 @@ class GenerationPipeline:
                     if self._images_pending(content):
                         asset_tasks.append(asyncio.create_task(self._fill_assets(new.row(pid))))
 
+        slide_tasks = [asyncio.create_task(generate(i)) for i in todo]
         try:
-            await asyncio.gather(*(generate(i) for i in todo))
+            await asyncio.gather(*slide_tasks)
             # The `complete` frame carries the final image URLs: wait for them.
             await asyncio.gather(*asset_tasks)
         finally:
-            for task in asset_tasks:
+            # On any way out (an unexpected error, a cancel), nothing keeps running behind.
+            for task in [*slide_tasks, *asset_tasks]:
                 task.cancel()
+            await asyncio.gather(*slide_tasks, *asset_tasks, return_exceptions=True)
         if failures:
             detail = error_detail(failures[0])
             await self.repository.update_presentation(
@@ -285,12 +289,11 @@ class GenerationPipeline:
         assert self.assets is not None
         try:
             content = await self.assets.fill(slide.content)
-        except Exception:  # an asset is never worth failing a slide for
+            if content != slide.content:
+                await self.repository.replace_slide_content(slide.id, content, slide.speaker_note)
+                await self.announce(slide.presentation)
+        except Exception:  # an image is never worth failing a slide (or a deck) for
             log.exception("assets.failed slide_id=%s", slide.id)
-            return
-        if content != slide.content:
-            await self.repository.replace_slide_content(slide.id, content, slide.speaker_note)
-            await self.announce(slide.presentation)
 
     def _slide_request(
         self,
@@ -344,18 +347,21 @@ class GenerationPipeline:
         pid = job.presentation_id
         try:
             await self._generate_stages(job)
-        except JobFailed as failure:
-            if self.tasks is not None:
-                await self.tasks.failed(job, failure.detail)
-            raise
         except asyncio.CancelledError:
-            raise
+            raise  # cancelled on purpose (the service records it) or shut down (resumes)
         except Exception as error:
-            detail = error_detail(error)
+            detail = error.detail if isinstance(error, JobFailed) else error_detail(error)
+            await self.end_generate(job, "failed", detail)
             if self.tasks is not None:
                 await self.tasks.failed(job, detail)
             raise JobFailed(detail) from error
         log.info("generate.done presentation_id=%s", pid)
+
+    async def end_generate(self, job: JobRow, status: str, detail: str) -> None:
+        """A one-shot generation ended early: whichever stage it was in ends with it, so
+        every reader gets a terminal frame and the deck can be edited again."""
+        await end_open_stages(self.repository, job.presentation_id, status, detail)
+        await self.announce(job.presentation_id)
 
     async def _stage(self, job: JobRow, message: str) -> None:
         if self.tasks is not None:
@@ -398,14 +404,18 @@ class GenerationPipeline:
             await self._stage(job, "Selecting layout for each slide")
             layout = get_layout_group(job.params.get("template") or "general")
             contents = [o["content"] for o in (row.outlines or {}).get("slides", [])]
-            await prepare_deck(self.repository, self.engine(), row, layout, contents, None)
+            title = job.params.get("title")
+            await prepare_deck(self.repository, self.engine(), row, layout, contents, title)
             await self.announce(pid)
             row = await self._presentation(pid)
         if row.deck_status != "completed":
             await self._stage(job, "Generating slides")
             run = row.deck_run
-            if row.deck_status != "generating":
+            # The task reserved run 1 when it was created: readers that attached early are
+            # already in it and get the slides without a reset.
+            if row.deck_status != "generating" and not (row.deck_status == "none" and run >= 1):
                 run += 1
+            if row.deck_status != "generating":
                 await self.repository.update_presentation(
                     pid,
                     {

@@ -34,7 +34,9 @@ from slidestream.errors import (
 )
 from slidestream.generation.engines import Engine
 from slidestream.generation.outline import title_from_outline
+from slidestream.generation.pipeline import TaskEvents
 from slidestream.generation.preparation import prepare_deck
+from slidestream.generation.stages import end_open_stages
 from slidestream.jobs.runner import JobRunner
 from slidestream.settings import Settings
 from slidestream.storage.models import JobRow, PresentationRow, SlideRow
@@ -74,6 +76,7 @@ class PresentationService:
         self.runner = runner
         self.engine = engine
         self.settings = settings
+        self.tasks: TaskEvents | None = None  # set once the task service exists
 
     # --- reading ----------------------------------------------------------------------
 
@@ -129,8 +132,7 @@ class PresentationService:
         self, presentation_id: uuid.UUID, outline: OutlineModel
     ) -> PresentationRow:
         row = await self.require(presentation_id)
-        if "generating" in (row.outline_status, row.deck_status):
-            raise Conflict(GENERATING_CONFLICT)
+        await self._refuse_while_generating(row)
         contents = [s.content for s in outline.slides]
         if not contents:
             raise InvalidInput("Outlines are required")
@@ -166,8 +168,7 @@ class PresentationService:
         if not contents:
             raise InvalidInput("Outlines are required")
         check_slide_count(len(contents))
-        if "generating" in (row.outline_status, row.deck_status):
-            raise Conflict(GENERATING_CONFLICT)
+        await self._refuse_while_generating(row)
         layout = request.layout or get_layout_group(DEFAULT_LAYOUT_GROUP)
         await prepare_deck(self.repository, self.engine(), row, layout, contents, request.title)
         await self._announce(row.id)
@@ -182,8 +183,7 @@ class PresentationService:
             check_slide_count(request.n_slides)
             values["n_slides"] = request.n_slides
         if request.slides is not None:
-            if row.deck_status == "generating":
-                raise Conflict(GENERATING_CONFLICT)
+            await self._refuse_while_generating(row)
             indices = [s.index for s in request.slides]
             if len(set(indices)) != len(indices):
                 raise InvalidInput("Two slides have the same index")
@@ -216,7 +216,8 @@ class PresentationService:
         await self.require(presentation_id)
         await self._stop_active_job(presentation_id, "The presentation was deleted")
         await self.repository.delete_presentation(presentation_id)
-        shutil.rmtree(self.settings.presentations_dir / str(presentation_id), ignore_errors=True)
+        for folder in (self.settings.presentations_dir, self.settings.exports_dir):
+            shutil.rmtree(folder / str(presentation_id), ignore_errors=True)
         await self._announce(presentation_id)
 
     # --- generation -------------------------------------------------------------------
@@ -336,6 +337,12 @@ class PresentationService:
 
     # --- internals --------------------------------------------------------------------
 
+    async def _refuse_while_generating(self, row: PresentationRow) -> None:
+        """Edits wait until nothing generates this deck (any stage, any kind of job)."""
+        busy = "generating" in (row.outline_status, row.deck_status)
+        if busy or await self.repository.active_job_for(row.id) is not None:
+            raise Conflict(GENERATING_CONFLICT)
+
     def _check_prepared(self, row: PresentationRow) -> None:
         if not (row.structure or {}).get("slides") or not row.layout:
             raise InvalidInput(NOT_PREPARED)
@@ -410,6 +417,10 @@ class PresentationService:
                 {"outline_status": "cancelled", "outline_error": detail},
                 only_if={"outline_status": ["generating"]},
             )
+        elif job.kind == "generate":
+            await end_open_stages(self.repository, presentation_id, "cancelled", detail)
+            if self.tasks is not None:
+                await self.tasks.failed(job, detail)
         log.info("job.cancelled job_id=%s presentation_id=%s", job.id, presentation_id)
         await self._announce(presentation_id)
         return True

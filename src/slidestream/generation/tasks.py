@@ -133,8 +133,12 @@ class TaskService:
                 web_search=request.web_search,
             )
         )
+        # Run 1 is reserved for the deck this task makes, so a client that opens the deck
+        # stream early is already in the right run (no `reset` when the slides start).
+        early: dict[str, Any] = {"deck_run": 1}
         if request.title:
-            await self.repository.update_presentation(row.id, {"title": request.title})
+            early["title"] = request.title
+        await self.repository.update_presentation(row.id, early)
         job = JobRow(
             id=uuid.uuid4(),
             presentation_id=row.id,
@@ -144,6 +148,7 @@ class TaskService:
                 "template": request.template,
                 "slides_markdown": request.slides_markdown,
                 "export_as": request.export_as,
+                "title": request.title,
             },
         )
         task = TaskRow(
@@ -240,6 +245,8 @@ class TaskService:
 
     async def completed(self, job: JobRow) -> None:
         task = await self.repository.task_for_job(job.id)
+        if task is not None and task.status == "completed":
+            return  # resumed after the task was recorded: it was exported and announced
         path = await self.export(job.presentation_id, task.export_as if task else "pptx")
         result = {
             "presentation_id": str(job.presentation_id),

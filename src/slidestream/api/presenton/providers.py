@@ -12,12 +12,14 @@ says so in plain words; a provider that cannot be reached or fails is a 502.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends
 
 from slidestream.api.deps import Services, services
+from slidestream.assets.net import FetchFailed, FetchRefused, SafeFetcher
 from slidestream.errors import InvalidInput, UpstreamFailed
 from slidestream.llm.anthropic import list_anthropic_models
 from slidestream.llm.base import LLMError
@@ -57,10 +59,52 @@ async def openai_models(
     api_key: Annotated[str, Body()],
     url: Annotated[str | None, Body()] = None,
 ) -> list[str]:
-    """Models of OpenAI, or of the OpenAI-compatible server at `url`, for `api_key`."""
-    base_url = url.strip() if url and url.strip() else svc.settings.openai_base_url
+    """Models of OpenAI, or of the OpenAI-compatible server at `url`, for `api_key`.
+
+    A `url` the server is not configured with is fetched like any outbound request: only
+    public addresses (or `SLIDESTREAM_FETCH_ALLOW_HOSTS`), no redirects, and nothing of
+    the answer is echoed but the model ids, so the endpoint cannot probe a private network."""
+    settings = svc.settings
     key = _required(api_key, "api_key")
-    return await _listed(list_openai_models("OpenAI", base_url, key, _timeout(svc.settings)))
+    base_url = url.strip().rstrip("/") if url and url.strip() else settings.openai_base_url
+    if base_url is None or base_url.rstrip("/") in _configured_urls(settings):
+        return await _listed(list_openai_models("OpenAI", base_url, key, _timeout(settings)))
+    return await _list_at_untrusted_url(base_url, key, settings)
+
+
+def _configured_urls(settings: Settings) -> set[str]:
+    urls = {settings.openai_base_url, settings.custom_llm_url, settings.ollama_url + "/v1"}
+    return {u.strip().rstrip("/") for u in urls if u}
+
+
+async def _list_at_untrusted_url(base_url: str, key: str, settings: Settings) -> list[str]:
+    fetcher = SafeFetcher(
+        allow_hosts=settings.fetch_allow_hosts, timeout=_timeout(settings), max_bytes=2_000_000
+    )
+    try:
+        result = await fetcher.request(
+            "GET",
+            f"{base_url}/models",
+            headers={"Authorization": f"Bearer {key}", "Accept": "application/json"},
+            follow_redirects=False,
+        )
+    except FetchRefused:
+        raise
+    except FetchFailed as error:
+        raise UpstreamFailed(f"The server at {base_url} could not be reached") from error
+    finally:
+        await fetcher.aclose()
+    if result.status_code in (401, 403):
+        raise InvalidInput(f"The server at {base_url} rejected the API key ({result.status_code})")
+    if not 200 <= result.status_code < 300:
+        raise UpstreamFailed(f"The server at {base_url} answered HTTP {result.status_code}")
+    try:
+        listed = json.loads(result.content)["data"]
+        return [str(item["id"]) for item in listed]
+    except (ValueError, KeyError, TypeError) as error:
+        raise UpstreamFailed(
+            f"The server at {base_url} did not answer with an OpenAI-compatible model list"
+        ) from error
 
 
 @router.post("/anthropic/models/available", response_model=list[str], responses=ERRORS)
