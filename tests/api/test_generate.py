@@ -212,7 +212,7 @@ async def test_cancelling_an_async_generation_reports_an_error(
         await client.post(ASYNC, json={"content": "", "slides_markdown": markdown_slides(3)})
     ).json()
     pid = task["data"]["presentation_id"]
-    await wait_for(fake_llm.stats, lambda s: s["in_flight"] >= 1, "slide 1 to stall at the LLM")
+    await wait_for(lambda: fake_llm.waiting_on(marker(1)), bool, "slide 1 to stall at the LLM")
     response = await client.post(f"{API}/presentation/cancel/{pid}")
     assert response.status_code == 200, response.text
     done = await finished(client, task["id"])

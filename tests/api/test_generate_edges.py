@@ -53,7 +53,7 @@ async def test_streams_opened_early_end_when_the_generation_is_cancelled(
     fake_llm.add_faults({"kind": "stall", "times": 100, "match": "Number of slides"})
     task = (await http.post(ASYNC, json={"content": "Deltas", "n_slides": 3})).json()
     pid = task["data"]["presentation_id"]
-    await wait_for(fake_llm.stats, lambda s: s["in_flight"] >= 1, "the outline to stall")
+    await wait_for(lambda: fake_llm.waiting_on("Number of slides"), bool, "the outline to stall")
     frames: list[Frame] = []
     async with (
         open_stream(http, deck_url(pid)) as deck,
@@ -85,7 +85,7 @@ async def test_cancelling_mid_deck_ends_the_open_stream(
             frames.append(frame)
             if len(slide_frames(frames)) == 2:
                 break
-        await wait_for(fake_llm.stats, lambda s: s["in_flight"] >= 1, "slide 2 to stall")
+        await wait_for(lambda: fake_llm.waiting_on(marker(2)), bool, "slide 2 to stall")
         response = await http.post(f"{API}/presentation/cancel/{pid}")
         assert response.status_code == 200, response.text
         frames += [frame async for frame in deck]
@@ -103,7 +103,7 @@ async def test_edits_are_refused_while_a_one_shot_generation_runs(
     )
     task = (await http.post(ASYNC, json={"content": "", "slides_markdown": markdown(2)})).json()
     pid = task["data"]["presentation_id"]
-    await wait_for(fake_llm.stats, lambda s: s["in_flight"] >= 1, "slide 1 to stall")
+    await wait_for(lambda: fake_llm.waiting_on(marker(1)), bool, "slide 1 to stall")
     outline = {"slides": [{"content": "# Mine"}]}
     assert (await http.put(f"{API}/outlines/{pid}", json=outline)).status_code == 409
     prepare = await http.post(

@@ -45,7 +45,7 @@ def test_extract_finds_the_object(answer: str) -> None:
     assert json.loads(extract_json_text(answer)) == OBJECT
 
 
-@pytest.mark.parametrize("answer", ANSWERS[:5])
+@pytest.mark.parametrize("answer", ANSWERS[:4])
 @pytest.mark.parametrize("size", [1, 2, 7, 1000])
 def test_the_stream_passes_the_object_through_piece_by_piece(answer: str, size: int) -> None:
     stream = JsonTextStream()
@@ -56,6 +56,17 @@ def test_the_stream_passes_the_object_through_piece_by_piece(answer: str, size: 
     if size == 1:
         # The object's text goes out as it arrives, not all at the end.
         assert sum(1 for piece in out if piece) > 10
+
+
+@pytest.mark.parametrize("answer", ANSWERS[4:])
+@pytest.mark.parametrize("size", [1, 7])
+def test_an_object_inside_a_sentence_is_extracted_at_the_end(answer: str, size: int) -> None:
+    # A brace in running text may be prose ("fill in {slides}"): such an answer is not
+    # streamed, but its object is still found once the answer is complete.
+    stream = JsonTextStream()
+    out = [stream.feed(answer[i : i + size]) for i in range(0, len(answer), size)]
+    assert "".join(out) == ""
+    assert json.loads(stream.finish()) == OBJECT
 
 
 def test_a_cut_off_answer_is_returned_for_repair() -> None:
@@ -110,3 +121,16 @@ async def test_openai_compatible_provider_without_structured_outputs(
     assert [c["mode"] for c in calls] == ["text", "text"]
     assert all(schema_in_prompt(c["user"]) == SCHEMA for c in calls)
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
+
+
+def test_stream_skips_a_brace_inside_the_preamble() -> None:
+    stream = JsonTextStream()
+    answer = "I'll fill in {slides} as asked:\n```json\n" + '{"slides": [1]}' + "\n```\n"
+    pieces = [stream.feed(answer[i : i + 5]) for i in range(0, len(answer), 5)]
+    assert "".join(pieces) + stream.finish() == '{"slides": [1]}'
+
+
+def test_stream_takes_bare_json_and_json_after_a_fence_on_one_line() -> None:
+    for answer in ('{"a": 1}', '```json {"a": 1}```', '  \n  {"a": 1} trailing words'):
+        stream = JsonTextStream()
+        assert stream.feed(answer) + stream.finish() == '{"a": 1}', answer

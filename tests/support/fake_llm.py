@@ -40,3 +40,8 @@ class FakeLLMHandle:
             for c in self.calls()
             if marker in c["user"] and c["system"].startswith(SLIDE_SYSTEM_PROMPT_START)
         ]
+
+    def waiting_on(self, match: str) -> list[dict[str, Any]]:
+        """Calls whose prompt contains `match` and that have not been answered yet (a
+        stalled call): a reliable sign that generation reached that call."""
+        return [c for c in self.calls() if match in c["user"] and c["status"] is None]

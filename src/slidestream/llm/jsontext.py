@@ -96,6 +96,9 @@ def extract_json_text(text: str) -> str:
     return text[first:].strip()
 
 
+_OBJECT_START = re.compile(r"(?:^|\n)[ \t]*(\{)|```[A-Za-z0-9]*[ \t]*\r?\n?[ \t]*(\{)")
+
+
 class JsonTextStream:
     """Incremental `extract_json_text`: feed the answer's deltas, get the JSON's deltas.
 
@@ -120,11 +123,13 @@ class JsonTextStream:
             return ""
         if not self._started:
             self._pending += piece
-            start = self._pending.find("{")
-            if start < 0:
+            # The object starts at a brace that opens a line or follows a fence, so a
+            # brace inside a preamble ("I'll fill {slides}:") is not taken for it.
+            opening = _OBJECT_START.search(self._pending)
+            if opening is None:
                 return ""
             self._started = True
-            piece, self._pending = self._pending[start:], ""
+            piece, self._pending = self._pending[opening.end() - 1 :], ""
         return self._scan(piece)
 
     def _scan(self, piece: str) -> str:
@@ -148,8 +153,9 @@ class JsonTextStream:
         return piece
 
     def finish(self) -> str:
-        """What is left at the end: a preamble-only answer is passed on as it was."""
+        """What is left at the end: an object that never opened a line (inline in a
+        sentence) is extracted from the whole answer now, as `extract_json_text` does."""
         if self._started or self._done:
             return ""
-        rest, self._pending = self._pending.strip(), ""
-        return rest
+        rest, self._pending = self._pending, ""
+        return extract_json_text(rest)
