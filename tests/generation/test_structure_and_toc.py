@@ -102,6 +102,8 @@ def test_general_layout_roles() -> None:
         "general:metrics": "metrics",
         "general:quote": "quote",
         "general:timeline": "timeline",
+        "general:table": "comparison",
+        "general:chart": "metrics",
         "general:closing": "closing",
     }
 

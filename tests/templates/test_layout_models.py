@@ -57,3 +57,16 @@ def test_round_trip_is_the_wire_shape() -> None:
         "ordered": False,
         "slides": [{"id": "g:x", "name": "X", "description": "d", "json_schema": {"a": 1}}],
     }
+
+
+def test_kind_is_read_and_written_only_when_present() -> None:
+    body = group()
+    body["slides"].append(
+        {"id": "general:quote", "kind": "quote", "json_schema": {"type": "object"}}
+    )
+    model = PresentationLayoutModel.model_validate(body)
+    assert [slide.kind for slide in model.slides] == [None, "quote"]
+    dumped = model.model_dump(mode="json")
+    assert "kind" not in dumped["slides"][0]
+    assert dumped["slides"][1]["kind"] == "quote"
+    assert PresentationLayoutModel.model_validate(dumped) == model

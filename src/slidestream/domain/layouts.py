@@ -27,6 +27,16 @@ class SlideLayoutModel(BaseModel):
     name: str | None = None
     description: str | None = None
     json_schema: dict[str, Any]
+    # Omitted from the output when absent, so clients' own layouts round-trip unchanged.
+    kind: str | None = Field(
+        default=None,
+        max_length=100,
+        exclude_if=lambda value: value is None,
+        description=(
+            "slidestream's layout kind (see `templates/kinds.py`): how the slide is drawn. "
+            "Set on the built-in layouts; absent on clients' own layouts."
+        ),
+    )
 
     @field_validator("id")
     @classmethod
