@@ -77,6 +77,10 @@ class ImageElement(Box):
     fit: Literal["cover", "contain"] = "cover"
     radius: float = 0.0
     alt: str = ""
+    tint: Color | None = Field(
+        default=None,
+        description="Colour for a one-colour SVG (an icon drawn in `currentColor`).",
+    )
 
 
 class ChartSeries(BaseModel):

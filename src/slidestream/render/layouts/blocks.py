@@ -139,6 +139,7 @@ def place_icon_cards(b: SlideBuilder, content: dict[str, Any]) -> None:
             Box(x=inner.x, y=inner.y, w=size, h=size),
             fit="contain",
             alt=alt,
+            tint=b.colors.primary,  # icons are one-colour: drawn in the theme's colour
         )
         top = inner.y + size + pad * 0.6
         boxes.append(Box(x=inner.x, y=top, w=inner.w, h=max(0.0, inner.y + inner.h - top)))

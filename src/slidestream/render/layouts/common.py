@@ -297,14 +297,30 @@ class SlideBuilder:
         )
 
     def image(
-        self, src: str, box: Box, *, fit: Literal["cover", "contain"] = "cover", alt: str = ""
+        self,
+        src: str,
+        box: Box,
+        *,
+        fit: Literal["cover", "contain"] = "cover",
+        alt: str = "",
+        tint: str | None = None,
     ) -> None:
         b = _inside(box)
         if b.w < 1 or b.h < 1:
             return
         radius = min(self.radius, b.w / 2, b.h / 2) if fit == "cover" else 0.0
         self.elements.append(
-            ImageElement(x=b.x, y=b.y, w=b.w, h=b.h, src=src, fit=fit, radius=radius, alt=alt[:300])
+            ImageElement(
+                x=b.x,
+                y=b.y,
+                w=b.w,
+                h=b.h,
+                src=src,
+                fit=fit,
+                radius=radius,
+                alt=alt[:300],
+                tint=tint,
+            )
         )
 
     # decoration and titles

@@ -1,0 +1,134 @@
+"""Exporting a stored deck: geometry once, then PPTX or PDF, written to a file of its own.
+
+Geometry and rendering are CPU work: they run in a worker thread, never on the event loop.
+Each deck's files live in `exports/<presentation id>/`, named after the deck's title, so
+no two decks ever share (or overwrite) a file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from slidestream.errors import Conflict, PresentationNotFound
+from slidestream.render.assets import AssetResolver, package_static_dir
+from slidestream.render.geometry import deck_geometry
+from slidestream.render.model import DeckGeometry
+from slidestream.render.pdf import render_pdf
+from slidestream.render.pptx import render_pptx
+from slidestream.settings import Settings
+from slidestream.storage.models import PresentationRow, SlideRow
+from slidestream.storage.repository import Repository
+from slidestream.templates.registry import (
+    DEFAULT_LAYOUT_GROUP,
+    LayoutGroupNotFound,
+    get_theme,
+    layout_kind,
+)
+from slidestream.templates.themes import Theme
+
+log = logging.getLogger(__name__)
+
+ExportFormat = Literal["pptx", "pdf"]
+FORMATS: tuple[ExportFormat, ...] = ("pptx", "pdf")
+MEDIA_TYPES = {
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "pdf": "application/pdf",
+}
+NOT_FINISHED = "The presentation has no finished deck to export yet"
+
+
+def file_stem(title: str | None) -> str:
+    """A safe file name from a title (letters of any script kept)."""
+    stem = re.sub(r"[^\w]+", "-", title or "", flags=re.UNICODE).strip("-_").lower()
+    return stem[:60] or "presentation"
+
+
+def theme_for(group: str | None) -> Theme:
+    """The theme of the deck's template group; the default group's for any other group."""
+    try:
+        return get_theme(group or DEFAULT_LAYOUT_GROUP)
+    except LayoutGroupNotFound:
+        return get_theme(DEFAULT_LAYOUT_GROUP)
+
+
+def _stored_kinds(row: PresentationRow) -> dict[str, str]:
+    slides: list[dict[str, Any]] = list((row.layout or {}).get("slides", []))
+    return {str(s.get("id")): str(s["kind"]) for s in slides if s.get("kind")}
+
+
+def build_geometry(row: PresentationRow, slides: list[SlideRow]) -> DeckGeometry:
+    """The deck's geometry: each slide placed by its layout's kind in its group's theme.
+
+    A built-in layout id decides the kind; a kind a client sent with its own layouts is
+    used only for ids the server does not know."""
+    group = slides[0].layout_group if slides else (row.layout or {}).get("name")
+    stored = _stored_kinds(row)
+    entries = [
+        (
+            slide.content,
+            slide.layout,
+            layout_kind(slide.layout) or stored.get(slide.layout),
+            slide.speaker_note or "",
+        )
+        for slide in sorted(slides, key=lambda s: s.index)
+    ]
+    return deck_geometry(row.title or "Presentation", entries, theme_for(group))
+
+
+def render(deck: DeckGeometry, export_as: ExportFormat, resolver: AssetResolver) -> bytes:
+    if export_as == "pdf":
+        return render_pdf(deck, resolver)
+    return render_pptx(deck, resolver)
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    presentation_id: uuid.UUID
+    path: Path
+    export_as: ExportFormat
+
+
+class ExportService:
+    def __init__(self, repository: Repository, settings: Settings) -> None:
+        self.repository = repository
+        self.settings = settings
+        self.resolver = AssetResolver(package_static_dir(), settings.images_dir)
+
+    async def export(self, presentation_id: uuid.UUID, export_as: ExportFormat) -> ExportedFile:
+        """Render the deck and write it; 404 for an unknown deck, 409 for an unfinished one."""
+        row = await self.repository.get_presentation_with_slides(presentation_id)
+        if row is None:
+            raise PresentationNotFound()
+        slides = list(row.slides)
+        if row.deck_status == "generating" or not slides:
+            raise Conflict(NOT_FINISHED)
+        path = self.path_for(row, export_as)
+        await asyncio.to_thread(self._write, row, slides, export_as, path)
+        log.info(
+            "export.done presentation_id=%s format=%s slides=%d", row.id, export_as, len(slides)
+        )
+        return ExportedFile(row.id, path, export_as)
+
+    def path_for(self, row: PresentationRow, export_as: ExportFormat) -> Path:
+        return self.settings.exports_dir / str(row.id) / f"{file_stem(row.title)}.{export_as}"
+
+    def latest(self, presentation_id: uuid.UUID, export_as: ExportFormat) -> Path | None:
+        """The most recent export of this deck in this format, if one was made."""
+        folder = self.settings.exports_dir / str(presentation_id)
+        files = sorted(folder.glob(f"*.{export_as}"), key=lambda p: p.stat().st_mtime)
+        return files[-1] if files else None
+
+    def _write(
+        self, row: PresentationRow, slides: list[SlideRow], export_as: ExportFormat, path: Path
+    ) -> None:
+        data = render(build_geometry(row, slides), export_as, self.resolver)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(path.suffix + ".part")
+        partial.write_bytes(data)
+        partial.replace(path)  # readers never see a half-written file
