@@ -25,6 +25,7 @@ from slidestream.api.presenton import (
     slides,
     streams,
 )
+from slidestream.api.presenton import exports as exports_api
 from slidestream.api.presenton import files as files_api
 from slidestream.assets.fill import AssetFiller
 from slidestream.assets.images import IMAGES_ROUTE
@@ -38,6 +39,8 @@ from slidestream.jobs.embedded import EmbeddedJobRunner
 from slidestream.jobs.executor import JobExecutor
 from slidestream.llm.base import LLMProvider
 from slidestream.llm.holder import ProviderHolder
+from slidestream.render.export import ExportService
+from slidestream.render.fonts import FONTS_DIR
 from slidestream.settings import Settings, load_settings
 from slidestream.storage.database import create_engine, migrate
 from slidestream.storage.repository import Repository
@@ -76,8 +79,15 @@ class Runtime:
             self.repository, self.channel, self.runner, self.provider.engine, settings
         )
         self.webhooks = WebhookService(self.repository, settings)
+        self.exports = ExportService(self.repository, settings)
         self.tasks = TaskService(
-            self.repository, self.channel, self.runner, self.presentations, self.webhooks, settings
+            self.repository,
+            self.channel,
+            self.runner,
+            self.presentations,
+            self.webhooks,
+            self.exports,
+            settings,
         )
         self.pipeline.tasks = self.tasks
         self.presentations.tasks = self.tasks
@@ -109,6 +119,7 @@ class Runtime:
             uploads=self.uploads,
             tasks=self.tasks,
             webhooks=self.webhooks,
+            exports=self.exports,
         )
 
 
@@ -137,6 +148,7 @@ def create_app(settings: Settings | None = None, *, provider: LLMProvider | None
     app.state.services = runtime.services()
     install_error_handlers(app)
     for module in (
+        exports_api,
         presentations,
         generate,
         streams,
@@ -163,6 +175,8 @@ def create_app(settings: Settings | None = None, *, provider: LLMProvider | None
         }
 
     static_dir = files("slidestream").joinpath("static")
+    # The bundled fonts, for the web preview's @font-face rules (same files as the exports).
+    app.mount("/static/fonts", StaticFiles(directory=str(FONTS_DIR)), name="fonts")
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
     app.mount(
         IMAGES_ROUTE,

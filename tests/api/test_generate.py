@@ -3,12 +3,12 @@ features and bad input, against the simulated LLM over HTTP."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from pptx import Presentation
 
 from tests.support.fake_llm import SLIDE_SYSTEM_PROMPT_START, FakeLLMHandle
 from tests.support.flows import API, deck_url, get_presentation, marker
@@ -43,10 +43,11 @@ async def test_generate_waits_and_returns_the_exported_deck(client: httpx.AsyncC
     body = response.json()
     assert set(body) == {"presentation_id", "path", "edit_path"}
     assert body["edit_path"] == f"/presentation?id={body['presentation_id']}"
-    exported = json.loads(Path(body["path"]).read_text())
-    assert exported["id"] == body["presentation_id"]
-    assert [s["index"] for s in exported["slides"]] == [0, 1, 2, 3]
+    assert body["path"].endswith(".pptx")
+    exported = Presentation(body["path"])  # the default export: an editable PPTX
+    assert len(exported.slides) == 4
     stored = await get_presentation(client, body["presentation_id"])
+    assert exported.core_properties.title == stored["title"]
     assert stored["generation"]["deck_status"] == "completed"
     assert stored["generation_mode"] == "llm"
 

@@ -9,6 +9,7 @@ from fastapi import Request
 from slidestream.documents.store import UploadStore
 from slidestream.generation.service import PresentationService
 from slidestream.generation.tasks import TaskService
+from slidestream.render.export import ExportService
 from slidestream.settings import Settings
 from slidestream.storage.repository import Repository
 from slidestream.streaming.channels import NotificationChannel
@@ -24,6 +25,7 @@ class Services:
     uploads: UploadStore
     tasks: TaskService
     webhooks: WebhookService
+    exports: ExportService
 
 
 def services(request: Request) -> Services:

@@ -9,12 +9,10 @@ the stored slides when asked, so a task costs no writes per slide.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import secrets
 import uuid
-from pathlib import Path
 from typing import Any
 
 from slidestream.domain.presentations import CreatePresentationRequest
@@ -25,7 +23,6 @@ from slidestream.domain.tasks import (
     TaskError,
     TaskModel,
 )
-from slidestream.domain.views import presentation_with_slides
 from slidestream.errors import (
     InvalidInput,
     NotFound,
@@ -35,6 +32,7 @@ from slidestream.errors import (
 )
 from slidestream.generation.service import PresentationService, check_slide_count
 from slidestream.jobs.runner import JobRunner
+from slidestream.render.export import ExportFormat, ExportService
 from slidestream.settings import Settings
 from slidestream.storage.models import ACTIVE_JOB_STATUSES, JobRow, TaskRow
 from slidestream.storage.repository import Repository
@@ -71,11 +69,6 @@ def _slug(text: str) -> str:
     return slug[:60] or "presentation"
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-
-
 class TaskService:
     """Starts one-shot generations, reports on them, and finishes them (task events)."""
 
@@ -86,8 +79,10 @@ class TaskService:
         runner: JobRunner,
         presentations: PresentationService,
         webhooks: WebhookService,
+        exports: ExportService,
         settings: Settings,
     ) -> None:
+        self.exports = exports
         self.repository = repository
         self.channel = channel
         self.runner = runner
@@ -274,18 +269,7 @@ class TaskService:
         await self.channel.publish(presentation_topic(job.presentation_id))
 
     async def export(self, presentation_id: uuid.UUID, export_as: str) -> str:
-        """Write the deck where `path` points. Until PPTX/PDF rendering exists this is the
-        deck as JSON, in a folder of its own so no two decks share a file name."""
-        row = await self.repository.get_presentation_with_slides(presentation_id)
-        if row is None:
-            raise NotFound("Presentation not found")
-        deck: dict[str, Any] = presentation_with_slides(row, list(row.slides)).model_dump(
-            mode="json"
-        )
-        path = self.settings.exports_dir / str(presentation_id)
-        path = path / f"{_slug(row.title or 'presentation')}.json"
-        await asyncio.to_thread(_write_json, path, deck)
-        log.info(
-            "export.done presentation_id=%s format=json requested=%s", presentation_id, export_as
-        )
-        return str(path.resolve())
+        """Write the deck where `path` points: a PPTX or PDF file of its own."""
+        fmt: ExportFormat = "pdf" if export_as == "pdf" else "pptx"
+        exported = await self.exports.export(presentation_id, fmt)
+        return str(exported.path.resolve())
