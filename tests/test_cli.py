@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -109,3 +110,45 @@ def test_generate_refuses_a_disguised_document(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "error:" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_generate_writes_a_pptx_in_a_template_and_export_writes_a_pdf(tmp_path: Path) -> None:
+    from pptx import Presentation
+    from pypdf import PdfReader
+
+    env = {"APP_DATA_DIRECTORY": str(tmp_path / "data"), "LLM": ""}
+    result = run_cli(
+        "generate",
+        "Tidal power",
+        "-n",
+        "3",
+        "-t",
+        "modern",
+        "-o",
+        "deck.pptx",
+        env=env,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    deck = Presentation(str(tmp_path / "deck.pptx"))
+    assert len(deck.slides) == 3
+    pid = re.search(r"\(id ([0-9a-f-]{36})\)", result.stderr.replace("\n", ""))
+    assert pid is not None
+    exported = run_cli("export", pid.group(1), "-o", "deck.pdf", env=env, cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    assert len(PdfReader(str(tmp_path / "deck.pdf")).pages) == 3
+
+
+def test_generate_refuses_an_unknown_template_or_file_type(tmp_path: Path) -> None:
+    env = {"APP_DATA_DIRECTORY": str(tmp_path / "data"), "LLM": ""}
+    unknown = run_cli("generate", "x", "-t", "nope", env=env, cwd=tmp_path)
+    assert unknown.returncode == 1
+    assert "Unknown template 'nope'" in unknown.stderr
+    wrong = run_cli("generate", "x", "-o", "deck.docx", env=env, cwd=tmp_path)
+    assert wrong.returncode == 1
+    assert ".pptx, .pdf or .json" in wrong.stderr
+    missing = run_cli(
+        "export", "00000000-0000-0000-0000-000000000000", "-o", "x.pdf", env=env, cwd=tmp_path
+    )
+    assert missing.returncode == 1
+    assert "Presentation not found" in missing.stderr

@@ -6,6 +6,8 @@ import asyncio
 import json
 import logging
 import re
+import shutil
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,6 +23,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from slidestream.domain.layouts import PresentationLayoutModel
 from slidestream.domain.presentations import (
     CreatePresentationRequest,
     PrepareRequest,
@@ -29,9 +32,16 @@ from slidestream.domain.presentations import (
     Verbosity,
 )
 from slidestream.domain.views import presentation_with_slides
-from slidestream.errors import SlidestreamError
+from slidestream.errors import InvalidInput, SlidestreamError
+from slidestream.render.export import ExportFormat
 from slidestream.settings import Settings, load_settings
 from slidestream.streaming.channels import presentation_topic
+from slidestream.templates.registry import (
+    DEFAULT_LAYOUT_GROUP,
+    LayoutGroupNotFound,
+    get_layout_group,
+    list_layout_groups,
+)
 
 if TYPE_CHECKING:
     from slidestream.app import Runtime
@@ -105,8 +115,16 @@ def generate(
     topic: Annotated[str, typer.Argument(help="What the presentation is about.")],
     n_slides: Annotated[int, typer.Option("-n", "--slides", help="Number of slides (1-50).")] = 8,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Where to write the deck (JSON).")
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Where to write the deck: .pptx (the default), .pdf, or .json (the data).",
+        ),
     ] = None,
+    template: Annotated[
+        str, typer.Option("-t", "--template", help="Template group: general, modern, ...")
+    ] = DEFAULT_LAYOUT_GROUP,
     language: Annotated[str, typer.Option(help="Language of the slides.")] = "",
     tone: Annotated[Tone, typer.Option(help="Tone of voice.")] = Tone.DEFAULT,
     verbosity: Annotated[Verbosity, typer.Option(help="How much text per slide.")] = (
@@ -148,12 +166,18 @@ def generate(
             include_title_slide=title_slide,
             include_table_of_contents=toc,
         )
-        deck = asyncio.run(_generate(settings, request))
+        layout = _layout_group(template)
+        export_as = _format_of(output) if output is not None else "pptx"
+        deck, exported = asyncio.run(_generate(settings, request, layout, export_as))
     except SlidestreamError as error:
         console.print(f"[red]error:[/red] {error.detail}")
         raise typer.Exit(code=1) from error
-    path = output or Path(_slug(str(deck.get("title") or topic)) + ".json")
-    path.write_text(json.dumps(deck, indent=2, ensure_ascii=False) + "\n")
+    suffix = "json" if export_as == "json" else export_as
+    path = output or Path(f"{_slug(str(deck.get('title') or topic))}.{suffix}")
+    if exported is None:
+        path.write_text(json.dumps(deck, indent=2, ensure_ascii=False) + "\n")
+    else:
+        shutil.copyfile(exported, path)
     slides = deck.get("slides")
     count = len(slides) if isinstance(slides, list) else 0
     console.print(f"Wrote {count} slides to [bold]{path}[/bold] (id {deck['id']})")
@@ -177,18 +201,46 @@ def _slug(text: str) -> str:
     return slug[:60] or "deck"
 
 
-async def _generate(settings: Settings, request: CreatePresentationRequest) -> dict[str, object]:
+def _format_of(path: Path) -> str:
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in ("pptx", "pdf", "json"):
+        raise InvalidInput(f"Cannot write {path.name!r}: use a .pptx, .pdf or .json file name")
+    return suffix
+
+
+def _layout_group(name: str) -> PresentationLayoutModel:
+    try:
+        return get_layout_group(name)
+    except LayoutGroupNotFound as error:
+        known = ", ".join(g.name for g in list_layout_groups())
+        raise InvalidInput(f"Unknown template {name!r}; use one of {known}") from error
+
+
+async def _generate(
+    settings: Settings,
+    request: CreatePresentationRequest,
+    layout: PresentationLayoutModel,
+    export_as: str,
+) -> tuple[dict[str, object], Path | None]:
     from slidestream.app import Runtime
 
     runtime = Runtime(settings)
     await runtime.start()
     try:
-        return await _run_flow(runtime, request)
+        deck = await _run_flow(runtime, request, layout)
+        if export_as not in ("pptx", "pdf"):
+            return deck, None
+        exported = await runtime.exports.export(
+            uuid.UUID(str(deck["id"])), "pdf" if export_as == "pdf" else "pptx"
+        )
+        return deck, exported.path
     finally:
         await runtime.stop()
 
 
-async def _run_flow(runtime: Runtime, request: CreatePresentationRequest) -> dict[str, object]:
+async def _run_flow(
+    runtime: Runtime, request: CreatePresentationRequest, layout: PresentationLayoutModel
+) -> dict[str, object]:
     service, repository = runtime.presentations, runtime.repository
     row = await service.create(request)
     pid = row.id
@@ -215,7 +267,9 @@ async def _run_flow(runtime: Runtime, request: CreatePresentationRequest) -> dic
             await subscription.wait(runtime.settings.stream_recheck_seconds)
         progress.update(outline_task, total=1, completed=1)
         outlines = [SlideOutline(content=o["content"]) for o in (row.outlines or {})["slides"]]
-        row = await service.prepare(PrepareRequest(presentation_id=pid, outlines=outlines))
+        row = await service.prepare(
+            PrepareRequest(presentation_id=pid, outlines=outlines, layout=layout)
+        )
         total = len((row.structure or {}).get("slides", []))
         slides_task: TaskID = progress.add_task("Slides", total=total)
         await service.start_deck(pid, resuming=False)
@@ -232,6 +286,40 @@ async def _run_flow(runtime: Runtime, request: CreatePresentationRequest) -> dic
         mode="json"
     )
     return result
+
+
+@app.command()
+def export(
+    presentation_id: Annotated[uuid.UUID, typer.Argument(help="The presentation's id.")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="The file to write: .pptx or .pdf.")
+    ],
+) -> None:
+    """Export a stored deck as an editable PPTX or a PDF."""
+    settings = load_settings()
+    logging.basicConfig(level=logging.WARNING)
+    try:
+        export_as = _format_of(output)
+        if export_as == "json":
+            raise InvalidInput("Export writes .pptx or .pdf files")
+        exported = asyncio.run(_export(settings, presentation_id, export_as))
+    except SlidestreamError as error:
+        console.print(f"[red]error:[/red] {error.detail}")
+        raise typer.Exit(code=1) from error
+    shutil.copyfile(exported, output)
+    console.print(f"Wrote [bold]{output}[/bold]")
+
+
+async def _export(settings: Settings, presentation_id: uuid.UUID, export_as: str) -> Path:
+    from slidestream.app import Runtime
+
+    runtime = Runtime(settings)
+    await runtime.start()
+    try:
+        fmt: ExportFormat = "pdf" if export_as == "pdf" else "pptx"
+        return (await runtime.exports.export(presentation_id, fmt)).path
+    finally:
+        await runtime.stop()
 
 
 @db_app.command("upgrade")
