@@ -18,6 +18,7 @@ from typing import Any, Literal
 from slidestream.errors import Conflict, PresentationNotFound
 from slidestream.render.assets import AssetResolver, package_static_dir
 from slidestream.render.geometry import deck_geometry
+from slidestream.render.html import render_deck_html
 from slidestream.render.model import DeckGeometry
 from slidestream.render.pdf import render_pdf
 from slidestream.render.pptx import render_pptx
@@ -114,6 +115,17 @@ class ExportService:
             "export.done presentation_id=%s format=%s slides=%d", row.id, export_as, len(slides)
         )
         return ExportedFile(row.id, path, export_as)
+
+    async def preview_html(self, presentation_id: uuid.UUID) -> str:
+        """The deck as one HTML page drawn from the same geometry as the files (the slides
+        stored so far, so a deck being generated can be previewed)."""
+        row = await self.repository.get_presentation_with_slides(presentation_id)
+        if row is None:
+            raise PresentationNotFound()
+        slides = list(row.slides)
+        if not slides:
+            raise Conflict("The presentation has no slides yet")
+        return await asyncio.to_thread(lambda: render_deck_html(build_geometry(row, slides)))
 
     def path_for(self, row: PresentationRow, export_as: ExportFormat) -> Path:
         return self.settings.exports_dir / str(row.id) / f"{file_stem(row.title)}.{export_as}"

@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel
 
 from slidestream.api.deps import Services, services
@@ -65,3 +65,9 @@ async def download_presentation(
         media_type=MEDIA_TYPES[format],
         filename=exported.path.name,
     )
+
+
+@router.get("/preview/{id}", response_class=HTMLResponse, responses=ERRORS)
+async def preview_presentation(id: uuid.UUID, svc: ServicesDep) -> HTMLResponse:
+    """The deck as an HTML page, laid out exactly as its PPTX and PDF exports."""
+    return HTMLResponse(await svc.exports.preview_html(id))
