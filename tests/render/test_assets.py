@@ -169,8 +169,9 @@ def test_cover_crop_and_contain_box() -> None:
 
 def _ink_colour(data: bytes) -> tuple[int, int, int]:
     with Image.open(io.BytesIO(data)) as image:
-        rgba = image.convert("RGBA")
-        opaque = [p[:3] for p in rgba.getdata() if p[3] > 200]
+        raw = image.convert("RGBA").tobytes()
+        pixels = [tuple(raw[i : i + 4]) for i in range(0, len(raw), 4)]
+        opaque = [(p[0], p[1], p[2]) for p in pixels if p[3] > 200]
     assert opaque, "the icon drew nothing"
     return max(set(opaque), key=opaque.count)
 

@@ -25,7 +25,9 @@ STYLES = {
     "Noto Sans": {"Regular", "Bold"},
     "Noto Sans Arabic": {"Regular"},
     "Noto Sans Hebrew": {"Regular"},
+    "Droid Sans Fallback": {"Regular"},
 }
+LICENCES = {"Droid Sans Fallback": ("LICENSE.txt", "Apache License")}
 
 
 def test_bundled_families_with_licences() -> None:
@@ -33,7 +35,8 @@ def test_bundled_families_with_licences() -> None:
     assert (fonts.FONTS_DIR / "README.md").is_file()
     for family, styles in STYLES.items():
         folder = fonts.FONTS_DIR / family
-        assert (folder / "OFL.txt").read_text("utf-8").count("SIL Open Font License") >= 1
+        licence, words = LICENCES.get(family, ("OFL.txt", "SIL Open Font License"))
+        assert words in (folder / licence).read_text("utf-8")
         stem = family.replace(" ", "")
         assert {p.name for p in folder.glob("*.ttf")} == {f"{stem}-{s}.ttf" for s in styles}
 
@@ -80,15 +83,18 @@ def test_width_matches_fonttools(family: str, bold: bool, italic: bool) -> None:
 
 
 def test_fallback_chain() -> None:
-    assert fallback_families("Inter") == ["Noto Sans", "Noto Sans Arabic", "Noto Sans Hebrew"]
-    assert fallback_families("Noto Sans") == ["Noto Sans Arabic", "Noto Sans Hebrew"]
+    chain = ["Noto Sans", "Noto Sans Arabic", "Noto Sans Hebrew", "Droid Sans Fallback"]
+    assert fallback_families("Inter") == chain
+    assert fallback_families("Noto Sans") == chain[1:]
     assert fallback_families("Unknown") == fallback_families("Inter")
     assert covers("Inter", "A") and not covers("Inter", "ب")
     assert covers("Noto Sans Arabic", "ب") and covers("Noto Sans Hebrew", "ש")
     assert not covers("Inter", "")
     assert family_for_char("Inter", "ب") == "Noto Sans Arabic"
     assert family_for_char("Lora", "ש") == "Noto Sans Hebrew"
-    assert family_for_char("Inter", "中") is None
+    assert family_for_char("Inter", "中") == "Droid Sans Fallback"
+    assert family_for_char("Inter", "あ") == "Droid Sans Fallback"
+    assert family_for_char("Inter", "\U0001f680") is None  # emoji: no bundled font
 
 
 def test_fallback_widths() -> None:

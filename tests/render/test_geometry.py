@@ -317,7 +317,13 @@ def test_deck_geometry_lists_fonts_and_fallbacks() -> None:
     check_deck(deck)
     assert deck.title == "My deck" and len(deck.slides) == 3
     assert deck.slides[0].notes == "first" and deck.slides[2].kind == "generic"
-    assert deck.fonts == ["Inter", "Montserrat", "Noto Sans Arabic", "Noto Sans Hebrew"]
+    assert deck.fonts == [
+        "Inter",
+        "Montserrat",
+        "Noto Sans Arabic",
+        "Noto Sans Hebrew",
+        "Droid Sans Fallback",
+    ]
 
 
 def _group_themes() -> list[tuple[str, Theme]]:

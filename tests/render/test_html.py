@@ -209,7 +209,13 @@ def test_fonts_are_declared_at_static_font_urls() -> None:
     css = font_face_css(["Montserrat"])
     faces = re.findall(r"@font-face\{[^}]*\}", css)
     families = {re.search(r"font-family:'([^']+)'", f).group(1) for f in faces}  # type: ignore[union-attr]
-    assert families == {"Montserrat", "Noto Sans", "Noto Sans Arabic", "Noto Sans Hebrew"}
+    assert families == {
+        "Montserrat",
+        "Noto Sans",
+        "Noto Sans Arabic",
+        "Noto Sans Hebrew",
+        "Droid Sans Fallback",
+    }
     # Montserrat has no italic file: italic maps to the regular file, as it is measured.
     italic = next(
         f

@@ -16,6 +16,7 @@ from slidestream.render.text import (
     clean_text,
     fit_text,
     text_element,
+    text_tail,
 )
 from tests.render.geometry_checks import check_text
 
@@ -95,10 +96,11 @@ def test_alignment(align: str) -> None:
 def test_vertical_alignment(valign: str) -> None:
     fitted = fit_text(["one", "two"], BOX, style(20), valign=valign, min_size=10)  # type: ignore[arg-type]
     pitch = 20 * 1.2
+    height = 2 * pitch + text_tail(style(20), 20)  # the last line's descenders count
     top = {
         "top": BOX.y,
-        "middle": BOX.y + (BOX.h - 2 * pitch) / 2,
-        "bottom": BOX.y + BOX.h - 2 * pitch,
+        "middle": BOX.y + (BOX.h - height) / 2,
+        "bottom": BOX.y + BOX.h - height,
     }
     assert fitted.lines[0].y == pytest.approx(top[valign])
     assert fitted.lines[1].y == pytest.approx(top[valign] + pitch)

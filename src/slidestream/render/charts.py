@@ -211,7 +211,8 @@ def _empty(parts: _Parts, box: Box, grid: str) -> None:
     parts.items.append(
         ChartPart(kind="polyline", color=grid, points=[(box.x, y), (box.x + box.w, y)], width=1)
     )
-    parts.label(EMPTY_LABEL, box.x, box.y, box.w, box.h * 0.8, color=grid)
+    # The label in the text colour: an empty chart must read as "no data", not as blank.
+    parts.label(EMPTY_LABEL, box.x, box.y, box.w, box.h * 0.8, color=parts.text_color)
 
 
 def _bar_or_line(

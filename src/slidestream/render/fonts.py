@@ -6,9 +6,10 @@ and the PDF. Widths are the sum of the glyphs' advance widths (no kerning, which
 narrows text, so a fitted line never gets wider when drawn).
 
 A character the family lacks is measured in the first font of the fallback chain that has
-it (Noto Sans, then Noto Sans Arabic, then Noto Sans Hebrew). Characters no bundled font
-has (CJK, emoji) count as 1 em; invisible ones (controls, joiners, direction marks,
-variation selectors, combining marks without a glyph) as 0, so measuring never fails.
+it (Noto Sans, Noto Sans Arabic, Noto Sans Hebrew, then Droid Sans Fallback for Chinese
+and Japanese). Characters no bundled font has (emoji, Hangul) count as 1 em; invisible
+ones (controls, joiners, direction marks, variation selectors, combining marks without a
+glyph) as 0, so measuring never fails.
 """
 
 from __future__ import annotations
@@ -31,11 +32,17 @@ FONT_FAMILIES: tuple[str, ...] = (
     "Noto Sans",
     "Noto Sans Arabic",
     "Noto Sans Hebrew",
+    "Droid Sans Fallback",
 )
 """The bundled families, in the order the deck's font list uses."""
 
 DEFAULT_FAMILY = "Inter"
-FALLBACK_CHAIN: tuple[str, ...] = ("Noto Sans", "Noto Sans Arabic", "Noto Sans Hebrew")
+FALLBACK_CHAIN: tuple[str, ...] = (
+    "Noto Sans",
+    "Noto Sans Arabic",
+    "Noto Sans Hebrew",
+    "Droid Sans Fallback",  # Chinese and Japanese
+)
 
 _STYLE_PREFERENCE: dict[tuple[bool, bool], tuple[str, ...]] = {
     (False, False): ("Regular",),

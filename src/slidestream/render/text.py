@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from slidestream.render.fonts import measurer, resolve_family, text_width
+from slidestream.render.fonts import font_metrics, measurer, resolve_family, text_width
 from slidestream.render.model import Box, TextElement, TextLine, TextStyle
 
 BULLET = "\u2022"
@@ -261,6 +261,7 @@ def _layout(
 ) -> tuple[list[_Line], bool]:
     """Wrap at one size; stop as soon as the box's height is exceeded (-> overflow True)."""
     pitch = size * style.line_height
+    tail = text_tail(style, size)
     gap = gap_em * size
     indent = bullet_indent(size) if bullets else 0.0
     avail_em = max(0.0, box.w - indent) / size
@@ -274,7 +275,7 @@ def _layout(
             wrapped, complete = _wrap_hard_line(tokens, avail_em, space_em, measure, room)
             for text in wrapped or ([""] if complete else []):
                 extra = pitch + (gap if first and lines else 0.0)
-                if height + extra > box.h + _EPS:
+                if height + extra + tail > box.h + _EPS:
                     return lines, True
                 height += extra
                 lines.append(_Line(text, p, first))
@@ -347,6 +348,13 @@ def fit_text(
     return _place(paras, box, fitted_style, bullets, valign, gap_em, lines, truncated)
 
 
+def text_tail(style: TextStyle, size: float) -> float:
+    """How far the last line's glyphs reach below its line box: a pitch tighter than the
+    font's ascent + descent (large titles) would let descenders out of the text box."""
+    metrics = font_metrics(style.font, style.bold, style.italic)
+    return max(0.0, (metrics.ascent_em + metrics.descent_em - style.line_height) * size)
+
+
 def _place(
     paras: list[str],
     box: Box,
@@ -361,6 +369,8 @@ def _place(
     pitch = size * style.line_height
     gap = gap_em * size
     height = sum(pitch + (gap if line.first and i else 0.0) for i, line in enumerate(lines))
+    if lines:
+        height += text_tail(style, size)
     if valign == "middle":
         y = box.y + (box.h - height) / 2
     elif valign == "bottom":

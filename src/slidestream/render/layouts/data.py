@@ -8,7 +8,7 @@ from slidestream.render.charts import chart_element
 from slidestream.render.fonts import text_em
 from slidestream.render.layouts.common import SlideBuilder, flat_text, list_of, text_of
 from slidestream.render.model import Box, TableElement, TextElement
-from slidestream.render.text import ELLIPSIS, fit_text
+from slidestream.render.text import ELLIPSIS, fit_text, text_tail
 
 MAX_COLUMNS = 8
 MAX_ROWS = 40
@@ -129,6 +129,7 @@ class _Table:
             header = r == 0
             color = b.colors.on_primary if header else b.colors.text
             style = b.style(size, bold=header, color=color, line_height=_LINE)
+            descender_room = text_tail(style, size)
             row: list[TextElement] = []
             x = self.box.x
             for text, width in zip(texts, self.col_widths, strict=True):
@@ -136,7 +137,9 @@ class _Table:
                     x=x + pad_x,
                     y=y + pad_y,
                     w=max(0.0, width - 2 * pad_x),
-                    h=max(0.0, height - 2 * pad_y),
+                    # Descenders of the last line may reach into the bottom padding (the
+                    # rows are sized in whole line pitches).
+                    h=max(0.0, height - 2 * pad_y + min(pad_y, descender_room)),
                 )
                 fitted = fit_text([text], inner, style, valign="middle", min_size=size)
                 row.append(fitted.element("table-header" if header else "table-cell"))
