@@ -65,7 +65,7 @@ class _Table:
     def layout(self) -> tuple[float, list[float], list[list[str]]]:
         """The font size, row heights (header first) and the rows shown."""
         minimum = self.b.minimum
-        start = max(minimum, min(self.b.body_size, 20.0))
+        start = max(minimum, self.b.body_size * 0.85)  # shrinks to fit a big table
         sizes = _sizes(start, minimum)
         for size in sizes[:-1]:
             needs = self._needs(size, stop_above=self.box.h)
