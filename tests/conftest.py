@@ -8,12 +8,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from slidestream.app import create_app
 from slidestream.llm.fake import FakeLLMConfig, create_fake_llm_app
 from slidestream.settings import Settings
+from tests.support.apps import in_process
 from tests.support.fake_llm import FakeLLMHandle
 from tests.support.servers import ThreadedServer
 
@@ -62,10 +62,8 @@ def app(settings: Settings) -> FastAPI:
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """The app in-process (ASGI transport) with its lifespan running."""
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield http
+    async with in_process(app) as http:
+        yield http
 
 
 @pytest.fixture

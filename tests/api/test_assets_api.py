@@ -7,11 +7,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
 from slidestream.app import create_app
 from tests.assets.fakes import PNG, FakeWorldServer
 from tests.conftest import make_settings
+from tests.support.apps import in_process
 
 API = "/api/v1/ppt"
 
@@ -38,10 +38,8 @@ async def pexels_client(tmp_path: Path, world: FakeWorldServer) -> AsyncIterator
         tmp_path / "data", None, image_provider="pexels", **world.provider_settings()
     )
     app = create_app(settings)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield http
+    async with in_process(app) as http:
+        yield http
 
 
 async def test_icon_search(client: httpx.AsyncClient) -> None:

@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
 from slidestream.app import create_app
 from slidestream.settings import Settings
@@ -24,6 +23,7 @@ from tests.documents.samples import (
     pdf_bytes,
     pptx_bytes,
 )
+from tests.support.apps import in_process
 from tests.support.flows import API
 from tests.support.servers import ThreadedServer
 
@@ -69,10 +69,8 @@ async def client_with(tmp_path: Path, **overrides: Any) -> AsyncIterator[httpx.A
     """The app in-process with settings overrides (no LLM needed for these endpoints)."""
     settings = make_settings(tmp_path / "data", None, **overrides)
     app = create_app(settings)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield http
+    async with in_process(app) as http:
+        yield http
 
 
 async def test_every_format_uploads_decomposes_and_creates_over_real_http(

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from pptx import Presentation
 
+from tests.support.apps import in_process
 from tests.support.fake_llm import SLIDE_SYSTEM_PROMPT_START, FakeLLMHandle
 from tests.support.flows import API, deck_url, get_presentation, marker
 from tests.support.sse import read_all, slide_frames
@@ -224,7 +225,6 @@ async def test_cancelling_an_async_generation_reports_an_error(
 async def test_sync_generate_past_its_ceiling_is_a_504_naming_the_task(
     tmp_path: Path, fake_llm: FakeLLMHandle
 ) -> None:
-    from asgi_lifespan import LifespanManager
 
     from slidestream.app import create_app
     from tests.conftest import make_settings
@@ -232,17 +232,15 @@ async def test_sync_generate_past_its_ceiling_is_a_504_naming_the_task(
     settings = make_settings(tmp_path / "data", fake_llm.api_url, generate_wait_seconds=0.2)
     fake_llm.add_faults({"kind": "stall", "times": 1000, "match": marker(0)})
     app = create_app(settings)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            response = await http.post(
-                GENERATE, json={"content": "", "slides_markdown": markdown_slides(1)}
-            )
-            assert response.status_code == 504
-            detail = response.json()["detail"]
-            task_id = detail.split("(task ")[1].split(")")[0]
-            status = (await http.get(status_url(task_id))).json()
-            assert status["status"] == "pending"  # the generation goes on
+    async with in_process(app) as http:
+        response = await http.post(
+            GENERATE, json={"content": "", "slides_markdown": markdown_slides(1)}
+        )
+        assert response.status_code == 504
+        detail = response.json()["detail"]
+        task_id = detail.split("(task ")[1].split(")")[0]
+        status = (await http.get(status_url(task_id))).json()
+        assert status["status"] == "pending"  # the generation goes on
 
 
 async def test_the_outline_of_an_async_generation_can_be_streamed(

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
 from slidestream.app import create_app
 from slidestream.settings import Settings
 from tests.conftest import make_settings
+from tests.support.apps import in_process
 from tests.support.fake_llm import FakeLLMHandle
 from tests.support.flows import API
 from tests.support.servers import free_port
@@ -52,10 +52,8 @@ async def unreachable(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
             ollama_url=dead,
         )
     )
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield http
+    async with in_process(app) as http:
+        yield http
 
 
 async def test_openai_models_for_a_url_and_key(
@@ -160,10 +158,8 @@ async def test_an_unreachable_provider_is_a_502(
 async def allowing_loopback(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     """The app with loopback exempted from the public-address rule (as for a LAN server)."""
     app = create_app(make_settings(tmp_path / "lan", None, fetch_allow_hosts=["127.0.0.1"]))
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield http
+    async with in_process(app) as http:
+        yield http
 
 
 async def test_an_unreachable_openai_url_is_a_502(allowing_loopback: httpx.AsyncClient) -> None:

@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -20,6 +19,7 @@ from starlette.routing import Route
 from slidestream.app import create_app
 from slidestream.webhooks import SIGNATURE_HEADER, verify
 from tests.conftest import make_settings
+from tests.support.apps import in_process
 from tests.support.fake_llm import FakeLLMHandle
 from tests.support.flows import API
 from tests.support.servers import ThreadedServer, free_port
@@ -70,10 +70,8 @@ async def hooks_client(tmp_path: Path, fake_llm: FakeLLMHandle) -> AsyncIterator
         webhook_timeout_seconds=5,
     )
     app = create_app(settings)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield http
+    async with in_process(app) as http:
+        yield http
 
 
 async def subscribe(http: httpx.AsyncClient, url: str, event: str, secret: str | None) -> str:
@@ -228,18 +226,16 @@ async def test_finishing_a_task_twice_announces_it_once(
     target.fail_first = 0
     settings = make_settings(tmp_path / "data", fake_llm.api_url, fetch_allow_hosts=["127.0.0.1"])
     app = create_app(settings)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            await subscribe(http, url, "presentation.generation.completed", None)
-            task = (
-                await http.post(
-                    f"{API}/presentation/generate/async", json={"content": "x", "n_slides": 2}
-                )
-            ).json()
-            await wait_for(lambda: target.received, bool, "the completion to be delivered")
-            runtime = app.state.runtime
-            row = await runtime.repository.get_task(task["id"])
-            job = await runtime.repository.get_job(row.job_id)
-            await runtime.tasks.completed(job)  # as a job resumed after a crash would
-            assert len(await deliveries(http)) == 1
+    async with in_process(app) as http:
+        await subscribe(http, url, "presentation.generation.completed", None)
+        task = (
+            await http.post(
+                f"{API}/presentation/generate/async", json={"content": "x", "n_slides": 2}
+            )
+        ).json()
+        await wait_for(lambda: target.received, bool, "the completion to be delivered")
+        runtime = app.state.runtime
+        row = await runtime.repository.get_task(task["id"])
+        job = await runtime.repository.get_job(row.job_id)
+        await runtime.tasks.completed(job)  # as a job resumed after a crash would
+        assert len(await deliveries(http)) == 1

@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
 from slidestream.app import create_app
 from slidestream.assets.fill import AssetFiller, has_pending
@@ -26,6 +25,7 @@ from slidestream.assets.images import (
 from slidestream.settings import Settings
 from tests.assets.fakes import GIF, OPENAI_PNG, PNG, FakeWorldServer
 from tests.conftest import make_settings
+from tests.support.apps import in_process
 from tests.support.servers import free_port
 
 
@@ -51,10 +51,8 @@ async def make_service() -> AsyncIterator[Any]:
 async def served(settings: Settings, url: str) -> httpx.Response:
     """GET `url` from the app built on `settings` (in-process, lifespan running)."""
     app = create_app(settings)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            return await http.get(url)
+    async with in_process(app) as http:
+        return await http.get(url)
 
 
 def stored_file(settings: Settings, url: str) -> Path:
