@@ -173,3 +173,18 @@ async def test_preview_is_html_of_every_slide(http: httpx.AsyncClient) -> None:
     assert "/static/fonts/" in response.text
     font = response.text.split("/static/fonts/")[1].split(")")[0].strip("\"'")
     assert (await http.get("/static/fonts/" + font)).status_code == 200
+
+
+async def test_concurrent_exports_of_one_deck_all_succeed(http: httpx.AsyncClient) -> None:
+    import asyncio
+
+    pid = await generated_deck(http, n=2)
+    responses = await asyncio.gather(
+        *(
+            http.post(EXPORT, json={"id": pid, "export_as": fmt})
+            for fmt in ["pdf"] * 3 + ["pptx"] * 3
+        )
+    )
+    assert [r.status_code for r in responses] == [200] * 6
+    folder = Path(responses[0].json()["path"]).parent
+    assert sorted(p.suffix for p in folder.iterdir()) == [".pdf", ".pptx"]  # no leftovers

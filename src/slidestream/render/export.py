@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,6 +142,8 @@ class ExportService:
     ) -> None:
         data = render(build_geometry(row, slides), export_as, self.resolver)
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(path.suffix + ".part")
-        partial.write_bytes(data)
-        partial.replace(path)  # readers never see a half-written file
+        # A temporary file of its own per export, renamed into place: a download never
+        # reads half a file, and two exports of one deck at once do not collide.
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".part", delete=False) as part:
+            part.write(data)
+        Path(part.name).replace(path)
