@@ -141,7 +141,14 @@ async def test_any_text_and_broken_images_export_to_every_format(
 
 @pytest.mark.parametrize(
     "url",
-    ["http://example.com/x.png", "/app_data/images/../../etc/passwd", "javascript:alert(1)", ""],
+    [
+        "http://example.com/x.png",
+        "/app_data/images/../../etc/passwd",
+        "javascript:alert(1)",
+        "",
+        "/app_data/images/" + "a" * 300 + ".png",  # longer than any file name may be
+        "/static/" + "b/" * 200 + "c.svg",
+    ],
 )
 async def test_foreign_or_unsafe_image_urls_become_placeholders(
     http: httpx.AsyncClient, url: str

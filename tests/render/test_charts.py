@@ -171,3 +171,29 @@ def test_crowded_and_exotic_charts_stay_inside(kind: str) -> None:
 def test_big_values_and_deterministic() -> None:
     series = [{"name": "S", "values": [1e15, -1e15, 3]}]
     assert chart("bar", ["a", "b", "c"], series) == chart("bar", ["a", "b", "c"], series)
+
+
+def test_values_beyond_a_float_are_clamped_and_drawn_alike() -> None:
+    from slidestream.render.charts import MAX_VALUE, to_number
+
+    assert to_number(10**400) == 0.0  # not a float at all: no value
+    assert to_number(1e308) == MAX_VALUE and to_number(-1e308) == -MAX_VALUE
+    assert to_number("1e999") == 0.0
+
+
+def test_a_chart_with_overflowing_values_stays_a_chart() -> None:
+    from slidestream.render.geometry import slide_geometry
+    from slidestream.render.model import ChartElement
+    from slidestream.templates.registry import get_theme
+
+    content = {
+        "title": "Huge",
+        "chart_type": "bar",
+        "categories": ["a", "b", "c"],
+        "series": [{"name": "s", "values": [10**400, 1e308, -1e308]}],
+    }
+    slide = slide_geometry(content, "general:chart", "chart", get_theme("general"))
+    assert slide.kind == "chart"
+    chart = next(e for e in slide.elements if isinstance(e, ChartElement))
+    bars = [p for p in chart.parts if p.kind == "rect" and p.box is not None]
+    assert any(p.box.h > 1 for p in bars if p.box is not None)  # drawn, as PPTX draws them

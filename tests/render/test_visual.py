@@ -132,3 +132,31 @@ def test_nothing_is_blank(group: str, resolver: AssetResolver, tmp_path: Path) -
 def _pdf_folders(tmp_path: Path) -> None:
     for name in ("full", "bare"):
         (tmp_path / name).mkdir()
+
+
+INVISIBLE = [
+    "W\x85" * 30,
+    "Wo\x80rd\x9f " * 40,
+    "Ex\u00adtra\u00adordi\u00adnary " * 30,
+    "W\u2060" * 60,
+    "Zero\u200bwidth\ufeffspaces " * 30,
+]
+
+
+@pytest.mark.parametrize("text", INVISIBLE, ids=["nel", "c1", "soft-hyphen", "joiner", "zwsp"])
+def test_characters_measured_as_nothing_draw_nothing(
+    text: str, resolver: AssetResolver, tmp_path: Path
+) -> None:
+    from slidestream.render.geometry import deck_geometry
+    from slidestream.templates.registry import get_theme
+
+    content = {"title": text, "bullets": [text, text[:50]]}
+    deck = text_only(
+        deck_geometry("x", [(content, "general:bullet-list", "bullets", "")], get_theme("general"))
+    )
+    (page,) = rasterise(deck, resolver, tmp_path)
+    mask = ink_mask(page, "#ffffff")
+    allowed = Image.new("L", page.size, 0)
+    for element in text_elements(deck.slides[0]):
+        allowed.paste(255, pixel_box(element.x, element.y, element.w, element.h, SLACK))
+    assert lit(ImageChops.subtract(mask, allowed)) == 0

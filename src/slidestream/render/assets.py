@@ -104,12 +104,14 @@ class AssetResolver:
             return None
         if Path(names[-1]).suffix.lower() not in IMAGE_SUFFIXES:
             return None
+        if any(len(name.encode("utf-8", "surrogatepass")) > 255 for name in names):
+            return None  # no file system has such a name; asking would raise
         try:
             root = base.resolve()
             candidate = base.joinpath(*names).resolve()
+            if not candidate.is_relative_to(root) or not candidate.is_file():
+                return None
         except (OSError, RuntimeError, ValueError):
-            return None
-        if not candidate.is_relative_to(root) or not candidate.is_file():
             return None
         return candidate
 
@@ -124,7 +126,10 @@ class AssetResolver:
         """The image `src` names as PNG/JPEG bytes, sized for a `width` x `height` box
         (canvas units; only SVGs depend on it), or None when it cannot be had. `tint`
         colours an SVG drawn in `currentColor` (icons)."""
-        path = self.resolve(src)
+        try:
+            path = self.resolve(src)
+        except OSError:  # whatever the file system says, an image is never worth a failure
+            return None
         if path is None:
             return None
         key = (path, round(width, 1), round(height, 1), fit, tint)

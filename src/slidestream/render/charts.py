@@ -24,6 +24,7 @@ MAX_CATEGORIES = 24
 MAX_PIE_SLICES = 12
 MAX_SERIES = 6
 EMPTY_LABEL = "No data"
+MAX_VALUE = 1e15
 _LABEL_PITCH = 1.25
 _ALIASES = {"column": "bar", "columns": "bar", "bars": "bar", "donut": "pie", "doughnut": "pie"}
 
@@ -42,25 +43,29 @@ def to_number(value: Any) -> float:
     """A finite float from a number or numeric string; anything else is 0."""
     if isinstance(value, bool):
         return 0.0
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str):
-        text = value.strip().replace(",", "").replace("%", "").replace(" ", "")
-        text = text.lstrip("$€£¥")
-        try:
-            number = float(text[:64])
-        except ValueError:
+    try:
+        if isinstance(value, int | float):
+            number = float(value)  # an int beyond a float's range raises OverflowError
+        elif isinstance(value, str):
+            text = value.strip().replace(",", "").replace("%", "").replace(" ", "")
+            number = float(text.lstrip("$€£¥")[:64])
+        else:
             return 0.0
-    else:
+    except (ValueError, OverflowError):
         return 0.0
-    return number if math.isfinite(number) else 0.0
+    if not math.isfinite(number):
+        return 0.0
+    # Sums and spans of values near the float limit overflow to infinity: clamp to a
+    # range no chart needs to exceed, so every renderer draws the same bars.
+    return max(-MAX_VALUE, min(MAX_VALUE, number))
 
 
 def _label_text(value: Any) -> str:
     if isinstance(value, str):
         return " ".join(clean_text(value[:200]).split())
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return format_value(float(value)) if math.isfinite(value) else ""
+        number = to_number(value)
+        return format_value(number) if number or value == 0 else ""
     return ""
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import tempfile
 import uuid
@@ -100,7 +101,9 @@ class ExportService:
     def __init__(self, repository: Repository, settings: Settings) -> None:
         self.repository = repository
         self.settings = settings
-        self.resolver = AssetResolver(package_static_dir(), settings.images_dir)
+        # Rendering is CPU work in threads: at most one per core at a time, so a burst of
+        # downloads queues instead of starving the server.
+        self._renders = asyncio.Semaphore(max(1, os.cpu_count() or 1))
 
     async def export(self, presentation_id: uuid.UUID, export_as: ExportFormat) -> ExportedFile:
         """Render the deck and write it; 404 for an unknown deck, 409 for an unfinished one."""
@@ -111,7 +114,8 @@ class ExportService:
         if row.deck_status == "generating" or not slides:
             raise Conflict(NOT_FINISHED)
         path = self.path_for(row, export_as)
-        await asyncio.to_thread(self._write, row, slides, export_as, path)
+        async with self._renders:
+            await asyncio.to_thread(self._write, row, slides, export_as, path)
         log.info(
             "export.done presentation_id=%s format=%s slides=%d", row.id, export_as, len(slides)
         )
@@ -126,7 +130,8 @@ class ExportService:
         slides = list(row.slides)
         if not slides:
             raise Conflict("The presentation has no slides yet")
-        return await asyncio.to_thread(lambda: render_deck_html(build_geometry(row, slides)))
+        async with self._renders:
+            return await asyncio.to_thread(lambda: render_deck_html(build_geometry(row, slides)))
 
     def path_for(self, row: PresentationRow, export_as: ExportFormat) -> Path:
         return self.settings.exports_dir / str(row.id) / f"{file_stem(row.title)}.{export_as}"
@@ -140,7 +145,9 @@ class ExportService:
     def _write(
         self, row: PresentationRow, slides: list[SlideRow], export_as: ExportFormat, path: Path
     ) -> None:
-        data = render(build_geometry(row, slides), export_as, self.resolver)
+        # A resolver per export: its image cache lives as long as one file, not the process.
+        resolver = AssetResolver(package_static_dir(), self.settings.images_dir)
+        data = render(build_geometry(row, slides), export_as, resolver)
         path.parent.mkdir(parents=True, exist_ok=True)
         # A temporary file of its own per export, renamed into place: a download never
         # reads half a file, and two exports of one deck at once do not collide.

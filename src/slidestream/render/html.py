@@ -15,6 +15,7 @@ placeholder is drawn.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from html import escape
 from urllib.parse import quote
@@ -261,14 +262,20 @@ def shape_html(element: ShapeElement) -> str:
     return f'<div class="ss-shape" aria-hidden="true" style="{";".join(css)}"></div>'
 
 
+_SAFE_IMAGE_PATH = re.compile(r"/(?:static|app_data)(?:/[A-Za-z0-9_\-][A-Za-z0-9._\-]*)+")
+
+
 def safe_image_src(src: str) -> str | None:
-    """`src` when it is a path the app serves images at, else None."""
+    """`src` when it is a plain path the app serves images at, else None.
+
+    Only letters, digits, `._-` and `/`: no percent-escapes (a browser reads `%2e%2e` as
+    `..`), quotes, parentheses or spaces (the URL also goes into a CSS `url()`), query or
+    fragment, and no `.`/`..` segments."""
     if not isinstance(src, str) or not src.startswith(ALLOWED_IMAGE_PREFIXES):
         return None
-    path = src.split("?", 1)[0].split("#", 1)[0]
-    if "\\" in src or any(ord(c) < 0x20 or c == "\x7f" for c in src):
+    if not _SAFE_IMAGE_PATH.fullmatch(src):
         return None
-    if any(segment in ("..", ".") for segment in path.split("/")):
+    if any(segment in ("..", ".") for segment in src.split("/")):
         return None
     return src
 

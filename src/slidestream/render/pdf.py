@@ -113,8 +113,9 @@ def _font_style(path: Path) -> str:
 
 
 def _clean(text: str) -> str:
-    """One line of text fpdf2 can encode: no lone surrogates, controls become spaces."""
-    return "".join(" " if unicodedata.category(c) == "Cc" else c for c in clean_text(text))
+    """One line of text fpdf2 can encode: no lone surrogates, no controls (they were
+    measured as nothing, so they must draw nothing)."""
+    return "".join(c for c in clean_text(text) if unicodedata.category(c) != "Cc")
 
 
 class _Canvas(FPDF):

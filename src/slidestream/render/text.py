@@ -29,14 +29,29 @@ _EPS = 1e-6
 
 VAlign = Literal["top", "middle", "bottom"]
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
+# Invisible format characters that shape text (joiners for Arabic and emoji, direction
+# marks and isolates) are kept; the others (soft hyphen, word joiner, zero-width space,
+# invisible operators, BOM, ...) are measured as nothing but some fonts draw them.
+_KEPT_FORMAT = frozenset(
+    "\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u061c"
+) | frozenset("\u2066\u2067\u2068\u2069")
+
+
+def _invisible(char: str) -> bool:
+    return unicodedata.category(char) == "Cf" and char not in _KEPT_FORMAT
+
+
 def clean_text(value: str) -> str:
-    """Text safe for every renderer: newlines unified, controls and lone surrogates gone."""
+    """Text safe for every renderer: newlines unified, controls, stray format characters
+    and lone surrogates gone."""
     text = value.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
     text = _CONTROL.sub("", text)
+    if any(_invisible(c) for c in text):
+        text = "".join(c for c in text if not _invisible(c))
     if any("\ud800" <= c <= "\udfff" for c in text):
         text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return text
