@@ -20,23 +20,9 @@ from slidestream.llm.jsontext import schema_in_prompt
 from slidestream.llm.retry import RetryPolicy
 from slidestream.settings import Settings
 from tests.support.fake_llm import FakeLLMHandle
+from tests.support.provider_calls import MESSAGES, SCHEMA
 from tests.support.provider_decks import generate_deck
 from tests.support.servers import free_port
-
-SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "title": {"type": "string", "minLength": 5, "maxLength": 40},
-        "points": {
-            "type": "array",
-            "items": {"type": "string", "maxLength": 80},
-            "minItems": 2,
-            "maxItems": 4,
-        },
-    },
-    "required": ["title", "points"],
-}
-MESSAGES = [Message("system", "Answer in JSON."), Message("user", "Solar energy MARKTEST")]
 
 
 def provider_for(url: str, **overrides: Any) -> GoogleProvider:

@@ -10,28 +10,14 @@ import jsonschema
 import pytest
 
 from slidestream.errors import LLMNotConfigured
-from slidestream.llm.base import LLMError, LLMStreamInterrupted, Message
+from slidestream.llm.base import LLMError, LLMStreamInterrupted
 from slidestream.llm.factory import create_provider
 from slidestream.llm.openai_compat import OpenAICompatibleProvider, strict_schema
 from slidestream.llm.retry import RetryPolicy
 from slidestream.settings import Settings
 from tests.support.fake_llm import FakeLLMHandle
+from tests.support.provider_calls import MESSAGES, SCHEMA
 from tests.support.servers import free_port
-
-SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "title": {"type": "string", "minLength": 5, "maxLength": 40},
-        "points": {
-            "type": "array",
-            "items": {"type": "string", "maxLength": 80},
-            "minItems": 2,
-            "maxItems": 4,
-        },
-    },
-    "required": ["title", "points"],
-}
-MESSAGES = [Message("system", "Answer in JSON."), Message("user", "Solar energy MARKTEST")]
 
 
 def provider_for(url: str, **overrides: Any) -> OpenAICompatibleProvider:
