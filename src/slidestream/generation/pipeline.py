@@ -411,11 +411,11 @@ class GenerationPipeline:
         if row.deck_status != "completed":
             await self._stage(job, "Generating slides")
             run = row.deck_run
-            # The task reserved run 1 when it was created: readers that attached early are
-            # already in it and get the slides without a reset.
-            if row.deck_status != "generating" and not (row.deck_status == "none" and run >= 1):
-                run += 1
             if row.deck_status != "generating":
+                # The task reserved run 1 when it was created: readers that attached early
+                # are already in it and get the slides without a reset.
+                if not (row.deck_status == "none" and run >= 1):
+                    run += 1
                 await self.repository.update_presentation(
                     pid,
                     {

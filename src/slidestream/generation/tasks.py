@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import secrets
 import uuid
 from typing import Any
@@ -62,11 +61,6 @@ def new_task_id() -> str:
 
 def edit_path(presentation_id: uuid.UUID) -> str:
     return f"/presentation?id={presentation_id}"
-
-
-def _slug(text: str) -> str:
-    slug = re.sub(r"[^\w]+", "-", text, flags=re.UNICODE).strip("-").lower()
-    return slug[:60] or "presentation"
 
 
 class TaskService:

@@ -136,12 +136,6 @@ class ExportService:
     def path_for(self, row: PresentationRow, export_as: ExportFormat) -> Path:
         return self.settings.exports_dir / str(row.id) / f"{file_stem(row.title)}.{export_as}"
 
-    def latest(self, presentation_id: uuid.UUID, export_as: ExportFormat) -> Path | None:
-        """The most recent export of this deck in this format, if one was made."""
-        folder = self.settings.exports_dir / str(presentation_id)
-        files = sorted(folder.glob(f"*.{export_as}"), key=lambda p: p.stat().st_mtime)
-        return files[-1] if files else None
-
     def _write(
         self, row: PresentationRow, slides: list[SlideRow], export_as: ExportFormat, path: Path
     ) -> None:

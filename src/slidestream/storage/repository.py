@@ -219,13 +219,6 @@ class Repository:
             )
             return list(result.scalars())
 
-    async def stored_slide_indices(self, presentation_id: uuid.UUID) -> set[int]:
-        async with self.session() as session:
-            result = await session.execute(
-                select(SlideRow.index).where(SlideRow.presentation == presentation_id)
-            )
-            return set(result.scalars())
-
     async def count_slides(self, presentation_id: uuid.UUID) -> int:
         async with self.session() as session:
             result = await session.execute(
