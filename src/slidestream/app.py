@@ -76,7 +76,12 @@ class Runtime:
             settings.max_concurrent_jobs,
         )
         self.presentations = PresentationService(
-            self.repository, self.channel, self.runner, self.provider.engine, settings
+            self.repository,
+            self.channel,
+            self.runner,
+            self.provider.engine,
+            settings,
+            uploads=self.uploads,
         )
         self.webhooks = WebhookService(self.repository, settings)
         self.exports = ExportService(self.repository, settings)

@@ -70,7 +70,9 @@ class PresentationService:
         runner: JobRunner,
         engine: Callable[[], Engine],
         settings: Settings,
+        uploads: UploadStore | None = None,
     ) -> None:
+        self.uploads = uploads or UploadStore(settings)
         self.repository = repository
         self.channel = channel
         self.runner = runner
@@ -105,12 +107,11 @@ class PresentationService:
             raise PayloadTooLarge(f"content is longer than {limit} characters")
         if request.instructions and len(request.instructions) > limit:
             raise PayloadTooLarge(f"instructions are longer than {limit} characters")
-        uploads = UploadStore(self.settings)
         for path in request.file_paths or []:
             # Only paths `/files/upload` or `/files/decompose` issued (checked without
             # opening anything); a deleted upload is refused here too.
             try:
-                uploads.resolve(path)
+                self.uploads.resolve(path)
             except SlidestreamError as error:
                 raise InvalidInput(error.detail) from None
         row = PresentationRow(
