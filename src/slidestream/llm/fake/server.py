@@ -15,7 +15,7 @@ import json
 import random
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +34,47 @@ TOOL_NAME = "ResponseSchema"
 
 class TruncatedStream(Exception):
     """Raised inside a streamed answer to drop the connection mid-way."""
+
+
+async def stream_answer(
+    state: _State,
+    call: dict[str, Any],
+    text: str,
+    fault: FaultRule | None,
+    *,
+    start: Iterable[bytes],
+    piece: Callable[[str, int], bytes],
+    end: Iterable[bytes],
+) -> AsyncIterator[bytes]:
+    """Stream `text` in any wire protocol: the configured latency, the protocol's opening
+    events, one event per piece at the configured pace, its closing events. A truncate
+    fault cuts the stream after its `after_chars`; the call is recorded as it ended."""
+    config = state.config
+    limit = fault.after_chars if fault is not None and fault.kind == "truncate" else None
+    pieces = _tokens(text, random.Random(len(text)))
+    finished = False
+    try:
+        if config.latency > 0:
+            await asyncio.sleep(config.latency)
+        for event in start:
+            yield event
+        sent = 0
+        for number, text_piece in enumerate(pieces):
+            if limit is not None and sent >= limit:
+                state.finish(call, "truncated")
+                finished = True
+                raise TruncatedStream
+            if config.tokens_per_second > 0:
+                await asyncio.sleep(1 / config.tokens_per_second)
+            sent += len(text_piece)
+            yield piece(text_piece, number)
+        for event in end:
+            yield event
+        state.finish(call, 200)
+        finished = True
+    finally:
+        if not finished:
+            state.finish(call, "disconnected")
 
 
 @dataclass
@@ -316,34 +357,21 @@ class FakeLLM:
             },
         }
 
-    async def _stream(
+    def _stream(
         self, call: dict[str, Any], text: str, mode: str, model: str, fault: FaultRule | None
     ) -> AsyncIterator[bytes]:
-        state, config = self.state, self.state.config
-        limit = fault.after_chars if fault is not None and fault.kind == "truncate" else None
-        pieces = _tokens(text, random.Random(len(text)))
-        finished = False
-        try:
-            if config.latency > 0:
-                await asyncio.sleep(config.latency)
-            sent = 0
-            for number, piece in enumerate(pieces):
-                if limit is not None and sent >= limit:
-                    state.finish(call, "truncated")
-                    finished = True
-                    raise TruncatedStream
-                if config.tokens_per_second > 0:
-                    await asyncio.sleep(1 / config.tokens_per_second)
-                sent += len(piece)
-                yield self._chunk(model, self._delta(piece, mode, first=number == 0), None)
-            finish = "tool_calls" if mode == "tools" else "stop"
-            yield self._chunk(model, {}, finish)
-            yield b"data: [DONE]\n\n"
-            state.finish(call, 200)
-            finished = True
-        finally:
-            if not finished:
-                state.finish(call, "disconnected")
+        finish = "tool_calls" if mode == "tools" else "stop"
+        return stream_answer(
+            self.state,
+            call,
+            text,
+            fault,
+            start=[],
+            piece=lambda piece, number: self._chunk(
+                model, self._delta(piece, mode, first=number == 0), None
+            ),
+            end=[self._chunk(model, {}, finish), b"data: [DONE]\n\n"],
+        )
 
     def _delta(self, piece: str, mode: str, first: bool) -> dict[str, Any]:
         if mode != "tools":

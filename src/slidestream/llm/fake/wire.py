@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from slidestream.llm.fake.config import STATUS_FAULTS, FaultRule
-from slidestream.llm.fake.server import FakeLLM, TruncatedStream, _error, _tokens
+from slidestream.llm.fake.server import FakeLLM, _error, _tokens, stream_answer
 from slidestream.llm.jsontext import INSTRUCTION_HEAD, schema_in_prompt
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -129,7 +129,7 @@ async def serve(fake: FakeLLM, request: Request, wire: WireRequest, fmt: WireFor
         raise
 
 
-async def _stream(
+def _stream(
     fake: FakeLLM,
     call: dict[str, Any],
     wire: WireRequest,
@@ -137,32 +137,15 @@ async def _stream(
     text: str,
     fault: FaultRule | None,
 ) -> AsyncIterator[bytes]:
-    state, config = fake.state, fake.state.config
-    limit = fault.after_chars if fault is not None and fault.kind == "truncate" else None
-    pieces = _tokens(text, random.Random(len(text)))
-    finished = False
-    try:
-        if config.latency > 0:
-            await asyncio.sleep(config.latency)
-        for event in fmt.stream_start(wire):
-            yield event
-        sent = 0
-        for number, piece in enumerate(pieces):
-            if limit is not None and sent >= limit:
-                state.finish(call, "truncated")
-                finished = True
-                raise TruncatedStream
-            if config.tokens_per_second > 0:
-                await asyncio.sleep(1 / config.tokens_per_second)
-            sent += len(piece)
-            yield fmt.stream_piece(wire, piece, number)
-        for event in fmt.stream_end(wire, text):
-            yield event
-        state.finish(call, 200)
-        finished = True
-    finally:
-        if not finished:
-            state.finish(call, "disconnected")
+    return stream_answer(
+        fake.state,
+        call,
+        text,
+        fault,
+        start=fmt.stream_start(wire),
+        piece=lambda piece, number: fmt.stream_piece(wire, piece, number),
+        end=fmt.stream_end(wire, text),
+    )
 
 
 def text_of(content: Any) -> str:
