@@ -180,6 +180,8 @@ def create_app(settings: Settings | None = None, *, provider: LLMProvider | None
         }
 
     static_dir = files("slidestream").joinpath("static")
+    # The web app and the browser helper (`/web/slidestream.js`): plain ES modules, no build.
+    app.mount("/web", StaticFiles(directory=str(files("slidestream").joinpath("web"))), name="web")
     # The bundled fonts, for the web preview's @font-face rules (same files as the exports).
     app.mount("/static/fonts", StaticFiles(directory=str(FONTS_DIR)), name="fonts")
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
