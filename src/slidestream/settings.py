@@ -324,6 +324,13 @@ class Settings(BaseSettings):
         "even without a notification.",
     )
 
+    presenton_strict: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("SLIDESTREAM_PRESENTON_STRICT", "presenton_strict"),
+        description="Stream Presenton's wire exactly: no ids, retry or heartbeats, no commas "
+        "between slide chunks, Last-Event-ID ignored, Presenton's response headers.",
+    )
+
     # --- server --------------------------------------------------------------------
     host: str = Field(
         default="127.0.0.1", validation_alias=AliasChoices("SLIDESTREAM_HOST", "host")

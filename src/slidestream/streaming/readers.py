@@ -23,6 +23,8 @@ OPENING_CHUNK = '{ "slides": [ '
 CLOSING_CHUNK = " ] }"
 OUTLINE_STATUS_TEXT = "Generating presentation outlines..."
 DELETED_DETAIL = "The presentation was deleted"
+DECK_AGAIN_DETAIL = "The deck was generated again"
+OUTLINE_AGAIN_DETAIL = "The outline was generated again"
 TERMINAL_DECK_STATUSES = ("completed", "failed", "cancelled")
 TERMINAL_OUTLINE_STATUSES = ("ready", "failed", "cancelled")
 
@@ -40,12 +42,17 @@ class _Reader:
         presentation_id: uuid.UUID,
         after: StreamPosition | None,
         recheck_seconds: float,
+        *,
+        resets: bool = True,
     ) -> None:
         self.repository = repository
         self.channel = channel
         self.presentation_id = presentation_id
         self.after = after
         self.recheck_seconds = recheck_seconds
+        # Without resets (Presenton's strict wire) a new run mid-stream ends the stream
+        # with an `error` frame instead: a Presenton client has no way to start over.
+        self.resets = resets
 
     async def frames(self) -> AsyncIterator[Frame]:
         with self.channel.subscribe(presentation_topic(self.presentation_id)) as subscription:
@@ -81,7 +88,7 @@ class DeckStreamReader(_Reader):
             if self.after.run == run and self.after.offset is not None:
                 sent = self.after.offset + 1
             else:
-                yield frames.reset(frame_id("d", run, START), "The deck was generated again")
+                yield frames.reset(frame_id("d", run, START), DECK_AGAIN_DETAIL)
         last_index: int | None = None  # index of the last slide sent; None = not yet known
         closed = False
         while True:
@@ -90,8 +97,13 @@ class DeckStreamReader(_Reader):
                 yield frames.error(frame_id("d", run, None), DELETED_DETAIL)
                 return
             if state.run != run:
+                if not self.resets:
+                    if sent and not closed:
+                        yield frames.chunk(frame_id("d", run, sent), CLOSING_CHUNK)
+                    yield frames.error(frame_id("d", run, None), DECK_AGAIN_DETAIL)
+                    return
                 run, sent, last_index, closed = state.run, 0, None, False
-                yield frames.reset(frame_id("d", run, START), "The deck was generated again")
+                yield frames.reset(frame_id("d", run, START), DECK_AGAIN_DETAIL)
             terminal = state.status in TERMINAL_DECK_STATUSES
             if sent == 0:
                 yield frames.chunk(frame_id("d", run, 0), OPENING_CHUNK)
@@ -163,7 +175,7 @@ class OutlineStreamReader(_Reader):
         run = state.run
         if after is not None and (after.run != run or offset > state.length):
             offset = 0  # an older run, or a position this run never reached: start over
-            yield frames.reset(frame_id("o", run, START), "The outline was generated again")
+            yield frames.reset(frame_id("o", run, START), OUTLINE_AGAIN_DETAIL)
             after = None
         if after is None:
             yield frames.status(frame_id("o", run, 0), OUTLINE_STATUS_TEXT)
@@ -173,8 +185,11 @@ class OutlineStreamReader(_Reader):
                 yield frames.error(frame_id("o", run, None), DELETED_DETAIL)
                 return
             if state.run != run:
+                if not self.resets:
+                    yield frames.error(frame_id("o", run, None), OUTLINE_AGAIN_DETAIL)
+                    return
                 run, offset = state.run, 0
-                yield frames.reset(frame_id("o", run, START), "The outline was generated again")
+                yield frames.reset(frame_id("o", run, START), OUTLINE_AGAIN_DETAIL)
                 yield frames.status(frame_id("o", run, 0), OUTLINE_STATUS_TEXT)
                 continue
             if state.length > offset:

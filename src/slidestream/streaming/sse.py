@@ -3,7 +3,8 @@
 What slidestream adds is the contract: LF-only frames in Presenton's `event: response`
 envelope, an `id:` on every frame, `retry:` sent once in the very first bytes (so proxies
 and clients see the stream open at once), comment heartbeats, and headers that stop
-proxies from buffering or caching.
+proxies from buffering or caching. `presenton_sse_response` is the strict-mode wire:
+Presenton's bytes and headers, nothing added.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from slidestream.streaming.frames import EVENT_NAME, Frame
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+# Headers sse-starlette always sets; Presenton's streams carry none of them.
+_NON_PRESENTON_HEADERS = ("cache-control", "connection", "x-accel-buffering")
 
 
 def _ping() -> ServerSentEvent:
@@ -38,3 +41,19 @@ def sse_response(
         sep="\n",
         headers=SSE_HEADERS,
     )
+
+
+async def _presenton_events(frames: AsyncIterator[Frame]) -> AsyncIterator[ServerSentEvent]:
+    async for frame in frames:
+        yield ServerSentEvent(data=frame.data_line(), event=EVENT_NAME, sep="\n")
+
+
+def presenton_sse_response(frames: AsyncIterator[Frame]) -> EventSourceResponse:
+    """Presenton's exact wire: `event: response` + `data:` frames with no ids, no `retry:`,
+    no heartbeats, and only `content-type: text/event-stream; charset=utf-8`.
+
+    sse-starlette still does the disconnect handling; its extra headers are removed."""
+    response = EventSourceResponse(_presenton_events(frames), ping=0, sep="\n")
+    for name in _NON_PRESENTON_HEADERS:
+        del response.headers[name]
+    return response

@@ -2,7 +2,8 @@
 
 Errors found before streaming (unknown id, not prepared, bad Last-Event-ID) are JSON
 responses; everything after is frames. A `Last-Event-ID` naming a terminal frame gets 204,
-which tells a browser's EventSource to stop reconnecting.
+which tells a browser's EventSource to stop reconnecting. With `presenton_strict` the
+streams are Presenton's wire byte for byte and `Last-Event-ID` is ignored.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sse_starlette import EventSourceResponse
 from slidestream.api.deps import Services, services
 from slidestream.streaming.positions import StreamKind, parse_last_event_id
 from slidestream.streaming.readers import DeckStreamReader, OutlineStreamReader
-from slidestream.streaming.sse import sse_response
+from slidestream.streaming.sse import presenton_sse_response, sse_response
 
 router = APIRouter(tags=["streams"])
 ServicesDep = Annotated[Services, Depends(services)]
@@ -50,21 +51,32 @@ async def _open_stream(
     query: str | None,
 ) -> Response:
     """Shared by both endpoints: read the position, answer 204 after a terminal frame,
-    make sure generation runs (or attach to it), and hand the client to a reader."""
-    position = parse_last_event_id(header if header is not None else query, kind)
+    make sure generation runs (or attach to it), and hand the client to a reader.
+
+    In strict Presenton mode the position is ignored: every request streams from the
+    start (a replay when the deck exists), exactly as a Presenton client expects."""
+    strict = svc.settings.presenton_strict
+    raw_id = header if header is not None else query
+    position = None if strict else parse_last_event_id(raw_id, kind)
     if position is not None and position.is_terminal:
         await svc.presentations.require(presentation_id)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
-    reader_class: type[OutlineStreamReader | DeckStreamReader]
+    common = (
+        svc.repository,
+        svc.channel,
+        presentation_id,
+        position,
+        svc.settings.stream_recheck_seconds,
+    )
+    reader: OutlineStreamReader | DeckStreamReader
     if kind == "o":
         await svc.presentations.start_outline(presentation_id)
-        reader_class = OutlineStreamReader
+        reader = OutlineStreamReader(*common, resets=not strict)
     else:
         await svc.presentations.start_deck(presentation_id, resuming=position is not None)
-        reader_class = DeckStreamReader
-    reader = reader_class(
-        svc.repository, svc.channel, presentation_id, position, svc.settings.stream_recheck_seconds
-    )
+        reader = DeckStreamReader(*common, resets=not strict, commas=not strict)
+    if strict:
+        return presenton_sse_response(reader.frames())
     return sse_response(
         reader.frames(),
         heartbeat_seconds=svc.settings.heartbeat_seconds,
