@@ -32,6 +32,7 @@ class CutProxy:
         self.connections = 0
         self._blocked = False
         self._open: set[asyncio.StreamWriter] = set()
+        self._handlers: set[asyncio.Task[None]] = set()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
@@ -73,6 +74,10 @@ class CutProxy:
         if self._server is not None:
             self._server.close()
         await self._drop_all()
+        # Connection handlers still waiting (on an upstream connect, say) end with the proxy.
+        for task in list(self._handlers):
+            task.cancel()
+        await asyncio.gather(*self._handlers, return_exceptions=True)
 
     async def _drop_all(self) -> None:
         for writer in list(self._open):
@@ -82,14 +87,16 @@ class CutProxy:
         self._open.clear()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._handlers.add(task)
+            task.add_done_callback(self._handlers.discard)
         if self._blocked:
             writer.transport.abort()
             return
         self.connections += 1
         try:
-            up_reader, up_writer = await asyncio.open_connection(
-                self.target_host, self.target_port
-            )
+            up_reader, up_writer = await asyncio.open_connection(self.target_host, self.target_port)
         except OSError:
             writer.transport.abort()
             return
