@@ -139,6 +139,29 @@ async def test_an_id_from_an_older_run_resets_the_stream(http: httpx.AsyncClient
     assert new_ids.isdisjoint({s["id"] for s in slide_frames(old)})
 
 
+async def test_regenerating_mid_stream_resets_open_readers_into_the_new_run(
+    http: httpx.AsyncClient, fake_llm: FakeLLMHandle
+) -> None:
+    import asyncio
+
+    pid = await prepared(http, n=3)
+    fake_llm.add_faults({"kind": "stall", "times": 1, "match": marker(1)})
+    reader = asyncio.create_task(read_all(http, deck_url(pid)))
+    await wait_for(
+        lambda: fake_llm.waiting_on(marker(1)), bool, "the second slide's call is stalled"
+    )
+    response = await http.post(f"{API}/presentation/regenerate/{pid}")
+    assert response.status_code == 202
+    frames = await reader
+    types = [f.type for f in frames]
+    assert "error" not in types
+    assert types.count("reset") == 1 and types[-1] == "complete"
+    after_reset = frames[types.index("reset") + 1 :]
+    assert [s["index"] for s in slide_frames(after_reset)] == [0, 1, 2]
+    assert json.loads(chunks_text(after_reset))["slides"][2]["index"] == 2
+    assert all(f.id.startswith("d2:") for f in after_reset)
+
+
 async def test_a_position_the_run_never_reached_resets(http: httpx.AsyncClient) -> None:
     pid = await prepared(http, n=2)
     frames = await read_all(http, deck_url(pid), last_event_id="d1:40")

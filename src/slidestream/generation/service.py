@@ -283,7 +283,7 @@ class PresentationService:
         row = await self.require(presentation_id)
         self._check_prepared(row)
         mode = self.engine().mode
-        await self._stop_active_job(presentation_id, "Generation was restarted")
+        await self._stop_active_job(presentation_id, "Generation was restarted", replaced=True)
         row = await self.require(presentation_id)
         run = row.deck_run + 1
         await self._start_job(
@@ -400,12 +400,20 @@ class PresentationService:
         if active is not None and active.kind == kind:
             await self.runner.submit(active.id)
 
-    async def _stop_active_job(self, presentation_id: uuid.UUID, detail: str) -> bool:
+    async def _stop_active_job(
+        self, presentation_id: uuid.UUID, detail: str, *, replaced: bool = False
+    ) -> bool:
+        """Cancel the presentation's active job. `replaced`: a new deck run starts right
+        after, so a running deck is not marked cancelled: its readers stay in the stream and
+        move to the new run with a `reset` instead of ending on an error."""
         job = await self.repository.active_job_for(presentation_id)
         if job is None:
             return False
         await self.repository.set_job_status(job.id, "cancelled", error=detail)
         await self.runner.cancel(job.id)
+        if job.kind == "deck" and replaced:
+            log.info("job.replaced job_id=%s presentation_id=%s", job.id, presentation_id)
+            return True
         if job.kind == "deck":
             await self.repository.update_presentation(
                 presentation_id,
