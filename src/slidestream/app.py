@@ -8,9 +8,11 @@ from contextlib import asynccontextmanager
 from importlib.resources import files
 
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from slidestream import __version__
+from slidestream.api import web as web_api
 from slidestream.api import webhooks as webhooks_api
 from slidestream.api.deps import Services
 from slidestream.api.errors import install_error_handlers
@@ -49,6 +51,13 @@ from slidestream.webhooks import WebhookService
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1/ppt"
+# The web app runs without inline script or inline style attributes: it sets styles through
+# the CSSOM (`element.style`), which a CSP does not restrict.
+WEB_APP_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 
 
 class Runtime:
@@ -166,6 +175,7 @@ def create_app(settings: Settings | None = None, *, provider: LLMProvider | None
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(webhooks_api.router, prefix="/api/v1")
+    app.include_router(web_api.router)
 
     @app.get("/health", tags=["health"])
     async def health() -> dict[str, object]:
@@ -180,8 +190,19 @@ def create_app(settings: Settings | None = None, *, provider: LLMProvider | None
         }
 
     static_dir = files("slidestream").joinpath("static")
+    web_dir = files("slidestream").joinpath("web")
+
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
+    async def web_app() -> FileResponse:
+        """The web app's page; it routes by the URL's hash, so this is its only page."""
+        return FileResponse(
+            str(web_dir.joinpath("index.html")),
+            media_type="text/html",
+            headers={"Content-Security-Policy": WEB_APP_CSP, "Cache-Control": "no-cache"},
+        )
+
     # The web app and the browser helper (`/web/slidestream.js`): plain ES modules, no build.
-    app.mount("/web", StaticFiles(directory=str(files("slidestream").joinpath("web"))), name="web")
+    app.mount("/web", StaticFiles(directory=str(web_dir)), name="web")
     # The bundled fonts, for the web preview's @font-face rules (same files as the exports).
     app.mount("/static/fonts", StaticFiles(directory=str(FONTS_DIR)), name="fonts")
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")

@@ -1,4 +1,7 @@
-"""Browser fixtures: one headless Chromium per test session, a fresh context per test."""
+"""Browser fixtures: one headless Chromium per test module, a fresh context per test.
+
+Per module, not per session: a running sync Playwright holds the thread's event loop, and
+the async tests collected after the browser tests need it back."""
 
 from __future__ import annotations
 
@@ -10,13 +13,13 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 from tests.support.browser import CHROMIUM_ARGS, chromium_path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
     try:
