@@ -34,7 +34,7 @@ from slidestream.domain.presentations import (
 from slidestream.domain.views import presentation_with_slides
 from slidestream.errors import InvalidInput, SlidestreamError
 from slidestream.render.export import ExportFormat
-from slidestream.settings import Settings, load_settings
+from slidestream.settings import GatewaySettings, Settings, load_settings
 from slidestream.streaming.channels import presentation_topic
 from slidestream.templates.registry import (
     DEFAULT_LAYOUT_GROUP,
@@ -108,6 +108,38 @@ def fake_llm(
     )
     console.print(f"Simulated LLM on http://{host}:{port}/v1 (model {config.model})")
     run_fake_llm(host, port, config)
+
+
+@app.command("gateway")
+def gateway_command(
+    upstream: Annotated[
+        str | None,
+        typer.Option(help="The Presenton-compatible server to forward to (its root URL)."),
+    ] = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Run the gateway: Presenton-style routes behind API keys, forwarded to an upstream."""
+    import uvicorn
+
+    from slidestream.gateway import create_gateway_app
+
+    settings = GatewaySettings(upstream_url=upstream) if upstream else GatewaySettings()
+    _configure_logging(settings.log_level)
+    if not settings.api_keys:
+        console.print(
+            "[red]error:[/red] no callers configured: set SLIDESTREAM_GATEWAY_API_KEYS "
+            "(caller=key,...)"
+        )
+        raise typer.Exit(code=2)
+    console.print(f"Gateway to {settings.upstream_url} for {len(settings.api_keys)} caller(s)")
+    uvicorn.run(
+        create_gateway_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level=settings.log_level,
+        timeout_graceful_shutdown=5,
+    )
 
 
 @app.command()

@@ -8,6 +8,7 @@ settings carry the `SLIDESTREAM_` prefix.
 
 from __future__ import annotations
 
+import json
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -377,3 +378,123 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Read settings from the environment, with explicit overrides (used by the CLI and tests)."""
     return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _parse_key_map(value: object) -> object:
+    """`caller=key,caller2=key2` or a JSON object, into a mapping (keys may contain `=`)."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("{"):
+        return json.loads(text)
+    pairs = (item.strip().partition("=") for item in text.split(",") if item.strip())
+    return {name.strip(): key.strip() for name, _, key in pairs}
+
+
+class GatewaySettings(BaseSettings):
+    """The gateway's settings (`slidestream gateway`, or the router mounted in a backend),
+    read from `SLIDESTREAM_GATEWAY_*` variables."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SLIDESTREAM_GATEWAY_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    # --- upstream -------------------------------------------------------------------
+    upstream_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Root of the Presenton-compatible server (its `/api/v1/ppt` is appended).",
+    )
+    upstream_api_key: str | None = Field(
+        default=None, repr=False, description="Sent upstream as `Authorization: Bearer`."
+    )
+    upstream_keys: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict,
+        repr=False,
+        description="Per-caller upstream keys (`caller=key,...`); others use upstream_api_key.",
+    )
+    connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    request_timeout_seconds: float = Field(
+        default=120.0, gt=0, description="Longest wait for a plain (non-stream) upstream answer."
+    )
+    stream_open_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Longest wait for an upstream stream's response headers."
+    )
+    max_upstream_connections: int = Field(default=1000, ge=1)
+
+    # --- streams ----------------------------------------------------------------------
+    heartbeat_seconds: float = Field(
+        default=15.0, gt=0, description="A `: ping` goes out when the upstream is this silent."
+    )
+    drain_after_disconnect: bool = Field(
+        default=False,
+        description="Keep reading an upstream stream to its end after the client left (for "
+        "upstreams whose generation dies with the connection, as Presenton's does).",
+    )
+    drain_timeout_seconds: float = Field(
+        default=1800.0, gt=0, description="Longest a left stream is drained."
+    )
+
+    # --- one-shot generation ------------------------------------------------------------
+    generate_wait_seconds: float = Field(
+        default=0,
+        ge=0,
+        description="Longest a synchronous `generate` waits (0 = as long as it takes); past "
+        "it the answer is 504 naming the task to poll.",
+    )
+    generate_poll_seconds: float = Field(
+        default=1.0, gt=0, description="Longest interval between status polls of a `generate`."
+    )
+
+    # --- standalone gateway -------------------------------------------------------------
+    api_keys: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict,
+        repr=False,
+        description="Callers and their keys (`caller=key,...` or JSON); none = every request "
+        "is refused.",
+    )
+    query_api_keys: bool = Field(
+        default=False,
+        description="Also accept the key as an `api_key` query parameter (EventSource cannot "
+        "send headers); it then appears in access logs.",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed to call (comma-separated); none = closed.",
+    )
+    max_body_bytes: int = Field(default=2_000_000, ge=1024)
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    database_url: str | None = Field(
+        default=None, description="Who owns what; defaults to `gateway.db` in data_dir."
+    )
+    host: str = "127.0.0.1"
+    port: int = 8100
+    log_level: str = "info"
+
+    @field_validator("api_keys", "upstream_keys", mode="before")
+    @classmethod
+    def _key_map(cls, value: object) -> object:
+        return _parse_key_map(value)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The async SQLAlchemy URL of the ownership store."""
+        if not self.database_url:
+            return f"sqlite+aiosqlite:///{self.data_dir / 'gateway.db'}"
+        for plain, driver in (
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("postgres://", "postgresql+asyncpg://"),
+            ("sqlite:///", "sqlite+aiosqlite:///"),
+        ):
+            if self.database_url.startswith(plain):
+                return driver + self.database_url[len(plain) :]
+        return self.database_url

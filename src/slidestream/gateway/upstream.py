@@ -1,0 +1,186 @@
+"""The upstream Presenton-compatible server, seen through one pooled HTTP client.
+
+Every failure to get a usable answer becomes an `HTTPException` with a JSON `detail`:
+4xx answers keep their status and detail (but a 401 is the gateway's own key
+being refused: 502); 5xx answers, refused connections and timeouts
+become 502, 503 or 504. The upstream's address never appears in a detail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any, Literal
+from urllib.parse import quote
+
+import httpx
+from fastapi import HTTPException
+
+from slidestream.gateway.hooks import UpstreamRequest
+from slidestream.settings import GatewaySettings
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1/ppt"
+# The most of an upstream error body read to find its `detail`.
+ERROR_BODY_BYTES = 64 * 1024
+UNREACHABLE = "The presentation server is unreachable"
+TIMED_OUT = "The presentation server did not answer in time"
+BROKEN = "The connection to the presentation server failed"
+BUSY = "The gateway has no free connection to the presentation server; try again"
+
+
+class Upstream:
+    """One shared `httpx.AsyncClient` (connection pooling) with the gateway's timeouts."""
+
+    def __init__(self, settings: GatewaySettings) -> None:
+        self.settings = settings
+        self.client = httpx.AsyncClient(
+            base_url=settings.upstream_url.rstrip("/"),
+            timeout=httpx.Timeout(
+                connect=settings.connect_timeout_seconds,
+                read=settings.request_timeout_seconds,
+                write=settings.request_timeout_seconds,
+                pool=settings.connect_timeout_seconds,
+            ),
+            limits=httpx.Limits(
+                max_connections=settings.max_upstream_connections,
+                max_keepalive_connections=min(100, settings.max_upstream_connections),
+            ),
+            follow_redirects=False,
+        )
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    def build(
+        self, call: UpstreamRequest, key: str | None, *, mode: Literal["json", "sse", "file"]
+    ) -> httpx.Request:
+        accept = {"json": "application/json", "sse": "text/event-stream", "file": "*/*"}[mode]
+        headers = {"accept": accept, **call.headers}
+        if mode != "json":
+            # Relayed as they come: a compressed stream would make every frame wait for a
+            # full buffer, and a file's length would no longer match its bytes.
+            headers.setdefault("accept-encoding", "identity")
+        if mode == "sse":
+            headers.setdefault("cache-control", "no-cache")
+        if key:
+            headers["authorization"] = f"Bearer {key}"
+        return self.client.build_request(
+            call.method,
+            call.path,
+            params=dict(call.params),
+            headers=headers,
+            json=call.json,
+        )
+
+    async def send(self, call: UpstreamRequest, key: str | None) -> httpx.Response:
+        """A plain call, read whole; a non-2xx answer raises `HTTPException`."""
+        request = self.build(call, key, mode="json")
+        try:
+            response = await self.client.send(request)
+        except httpx.HTTPError as error:
+            raise transport_error(call, error) from error
+        if response.is_success:
+            return response
+        raise answer_error(call, response.status_code, response.content, response.headers)
+
+    async def open(self, call: UpstreamRequest, key: str | None, *, sse: bool) -> httpx.Response:
+        """A streamed call: returns once the upstream has answered with its headers; a
+        non-2xx answer raises `HTTPException`. Close the response when done.
+
+        An event stream (`sse`) has no read timeout once open: silence is the upstream
+        working, and the client gets heartbeats meanwhile."""
+        request = self.build(call, key, mode="sse" if sse else "file")
+        open_timeout = self.settings.request_timeout_seconds
+        if sse:
+            timeout = self.client.timeout
+            request.extensions["timeout"] = httpx.Timeout(
+                connect=timeout.connect, read=None, write=timeout.write, pool=timeout.pool
+            ).as_dict()
+            open_timeout = self.settings.stream_open_timeout_seconds
+        try:
+            async with asyncio.timeout(open_timeout):
+                response = await self.client.send(request, stream=True)
+        except TimeoutError as error:
+            raise HTTPException(504, TIMED_OUT) from error
+        except httpx.HTTPError as error:
+            raise transport_error(call, error) from error
+        if response.is_success:
+            return response
+        try:
+            body = await _read_some(response)
+        except httpx.HTTPError as error:
+            raise transport_error(call, error) from error
+        finally:
+            await response.aclose()
+        raise answer_error(call, response.status_code, body, response.headers)
+
+
+async def _read_some(response: httpx.Response) -> bytes:
+    body = b""
+    async for part in response.aiter_bytes():
+        body += part
+        if len(body) >= ERROR_BODY_BYTES:
+            break
+    return body[:ERROR_BODY_BYTES]
+
+
+def transport_error(call: UpstreamRequest, error: httpx.HTTPError) -> HTTPException:
+    """A request that got no answer: refused, timed out, cut, or no pooled connection."""
+    log.warning("gateway.upstream.failed route=%s error=%r", call.route, error)
+    if isinstance(error, httpx.PoolTimeout):
+        return HTTPException(503, BUSY, headers={"Retry-After": "1"})
+    if isinstance(error, httpx.TimeoutException):
+        return HTTPException(504, TIMED_OUT)
+    if isinstance(error, httpx.ConnectError):
+        return HTTPException(502, UNREACHABLE)
+    return HTTPException(502, BROKEN)
+
+
+def answer_error(
+    call: UpstreamRequest, status: int, body: bytes, headers: httpx.Headers
+) -> HTTPException:
+    """An upstream answer that is not a success, as the gateway's own answer."""
+    detail = error_detail(body)
+    passed = {"Retry-After": headers["retry-after"]} if "retry-after" in headers else None
+    if status == 401:
+        # The upstream refused the gateway's key: the caller's credentials are not at fault.
+        log.error("gateway.upstream.unauthorized route=%s detail=%r", call.route, detail)
+        return HTTPException(502, "The presentation server refused the gateway's credentials")
+    if 400 <= status < 500:
+        return HTTPException(status, detail or f"The presentation server answered {status}", passed)
+    log.warning("gateway.upstream.error route=%s status=%s detail=%r", call.route, status, detail)
+    mapped = status if status in (502, 503, 504) else 502
+    reason = f"The presentation server failed ({status})"
+    return HTTPException(mapped, f"{reason}: {detail}" if detail else reason, passed)
+
+
+def error_detail(body: bytes) -> Any:
+    """The `detail` of a JSON error body (a string, or FastAPI's list of problems), or the
+    start of a plain-text one."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        text = body.decode("utf-8", errors="replace").strip()
+        return text[:500] or None
+    if isinstance(parsed, dict) and parsed.get("detail") is not None:
+        return parsed["detail"]
+    return None
+
+
+def segment(value: str) -> str:
+    """An id as one path segment upstream (a `?` or `/` in it cannot change the URL)."""
+    return quote(value, safe="")
+
+
+def json_object(response: httpx.Response) -> dict[str, Any]:
+    """A successful upstream answer's JSON object; anything else is the upstream's fault."""
+    try:
+        parsed = response.json()
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        raise HTTPException(502, "The presentation server sent an answer that is not a JSON object")
+    return parsed
