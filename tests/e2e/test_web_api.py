@@ -92,3 +92,24 @@ def test_geometry_of_what_does_not_exist_is_a_json_404(http: httpx.Client) -> No
     assert (http.get(f"{WEB}/presentations/{unknown}/geometry/0")).status_code == 404
     assert (http.get(f"{WEB}/presentations/not-an-id/geometry")).status_code == 422
     assert (http.get(f"{WEB}/presentations/{pid}/geometry/x")).status_code == 422
+
+
+def test_the_library_lists_every_deck_with_its_first_slide(
+    http: httpx.Client, server: ThreadedServer
+) -> None:
+    finished = finished_deck(server.url, 2)
+    created = http.post(
+        f"{API}/presentation/create",
+        json={"content": "Rain gardens", "n_slides": 4, "language": "English"},
+    )
+    assert created.status_code == 200
+    outline_only = created.json()["id"]
+    library = http.get(f"{WEB}/presentations")
+    assert library.status_code == 200
+    decks = {deck["id"]: deck for deck in library.json()}
+    assert [deck["id"] for deck in library.json()] == [outline_only, finished]
+    assert [slide["index"] for slide in decks[finished]["slides"]] == [0]
+    assert decks[outline_only]["slides"] == []
+    assert decks[outline_only]["generation"]["deck_status"] == "none"
+    # Presenton's listing keeps its meaning: decks with a first slide only.
+    assert [deck["id"] for deck in http.get(f"{API}/presentation/all").json()] == [finished]

@@ -129,3 +129,22 @@ def test_an_empty_library_says_what_to_do(page: Page, server: ThreadedServer) ->
     expect(page.get_by_role("heading", name="No decks yet")).to_be_visible()
     page.get_by_role("link", name="Create your first deck").click()
     expect(page.get_by_label("Topic or prompt")).to_be_visible()
+
+
+def test_a_deck_stopped_at_its_outline_is_in_the_library_and_opens_there(
+    page: Page, server: ThreadedServer
+) -> None:
+    finished = finished_deck(server.url, 2)
+    body = {"content": "Bike lanes", "n_slides": 4, "language": "English"}
+    created = httpx.post(f"{server.url}{API}/presentation/create", json=body)
+    outline_only = created.json()["id"]
+    page.goto(f"{server.url}/#/library")
+    cards = page.locator(".library-card")
+    expect(cards).to_have_count(2)
+    assert cards.evaluate_all("els => els.map(e => e.dataset.id)") == [outline_only, finished]
+    waiting = page.locator(f'.library-card[data-id="{outline_only}"]')
+    expect(waiting.locator(".tag")).to_have_text("Outline")
+    expect(waiting.locator(".ss-slide")).to_have_count(0)
+    expect(page.locator(".library-thumb .ss-slide")).to_have_count(1)
+    waiting.locator(".library-open").click()
+    page.wait_for_url(f"**/#/outline/{outline_only}")

@@ -16,6 +16,8 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel
 
 from slidestream.api.deps import Services, services
+from slidestream.domain.presentations import PresentationWithSlides
+from slidestream.domain.views import presentation_with_slides
 from slidestream.errors import PresentationNotFound, SlideNotFound
 from slidestream.render import fonts
 from slidestream.render.export import build_geometry
@@ -127,6 +129,15 @@ async def get_fonts(response: Response) -> FontsInfo:
 async def get_templates() -> list[TemplatePreview]:
     """The built-in template groups, each with sample slides to draw as a preview."""
     return list(await asyncio.to_thread(template_previews))
+
+
+@router.get("/presentations", response_model=list[PresentationWithSlides])
+async def get_library(svc: ServicesDep) -> list[PresentationWithSlides]:
+    """Every presentation, newest first, with its first slide when it has one. Unlike
+    Presenton's `/presentation/all`, decks stopped at the outline or before their first
+    slide are listed too, so the library can reopen or delete them."""
+    pairs = await svc.repository.list_presentations_with_cover()
+    return [presentation_with_slides(row, [] if slide is None else [slide]) for row, slide in pairs]
 
 
 @router.get("/presentations/{id}/geometry", response_model=DeckGeometry, responses=NOT_FOUND)

@@ -184,6 +184,22 @@ class Repository:
             )
             return [(p, s) for p, s in result.all()]
 
+    async def list_presentations_with_cover(
+        self,
+    ) -> list[tuple[PresentationRow, SlideRow | None]]:
+        """Every presentation, newest first, with its slide 0 when it has one (the web
+        app's library, which also lists decks stopped before their first slide)."""
+        async with self.session() as session:
+            result = await session.execute(
+                select(PresentationRow, SlideRow)
+                .outerjoin(
+                    SlideRow,
+                    (SlideRow.presentation == PresentationRow.id) & (SlideRow.index == 0),
+                )
+                .order_by(PresentationRow.created_at.desc())
+            )
+            return [(p, s) for p, s in result.all()]
+
     async def update_presentation(
         self,
         presentation_id: uuid.UUID,

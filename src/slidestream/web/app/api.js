@@ -111,6 +111,7 @@ export const api = {
   create: (fields) => post(`${API}/presentation/create`, fields),
   presentation: (id, options) => getJSON(`${API}/presentation/${id}`, options),
   all: () => getJSON(`${API}/presentation/all`),
+  library: () => getJSON("/api/web/presentations"),
   remove: (id) => send(`${API}/presentation/${id}`, { method: "DELETE" }),
   outline: (id) => getJSON(`${API}/outlines/${id}`),
   putOutline: (id, slides) =>

@@ -1,5 +1,6 @@
-// The library: every deck with slides (`GET /presentation/all`), newest first, each with
-// its first slide drawn from geometry; open one, or delete it after a confirmation.
+// The library: every deck (`GET /api/web/presentations`), newest first, each with its first
+// slide drawn from geometry when it has one; open one (a deck with no slides yet opens at
+// its outline), or delete it after a confirmation.
 
 import { api } from "../api.js";
 import { announce, clear, h, icon } from "../dom.js";
@@ -14,7 +15,7 @@ const STATUS = { generating: "Writing…", failed: "Stopped", cancelled: "Cancel
 
 export async function mountLibrary(root) {
   const aborter = new AbortController();
-  const [decks] = await Promise.all([api.all(), loadFonts()]);
+  const [decks] = await Promise.all([api.library(), loadFonts()]);
   const problems = h("div", { className: "library-problems" });
   const grid = h("ul", { className: "library-grid", "aria-label": "Decks" });
   const countText = h("p", { text: decks.length ? `${plural(decks.length, "deck")}, newest first.` : "" });
@@ -69,7 +70,9 @@ export async function mountLibrary(root) {
   function card(deck) {
     const name = deck.title || "Untitled deck";
     const thumb = h("span", { className: "library-thumb slide-skeleton", "aria-hidden": "true" });
-    const status = STATUS[deck.generation?.deck_status];
+    const stage = deck.generation?.deck_status;
+    const atOutline = !deck.slides?.length && (!stage || stage === "none");
+    const status = atOutline ? "Outline" : STATUS[stage];
     const del = h("button", {
       type: "button",
       className: "icon-btn library-delete",
@@ -79,7 +82,7 @@ export async function mountLibrary(root) {
     const item = h(
       "li",
       { className: "library-card card", dataset: { id: deck.id } },
-      h("a", { className: "library-open", href: href("deck", deck.id) }, thumb, h("span", { className: "library-name", text: name })),
+      h("a", { className: "library-open", href: href(atOutline ? "outline" : "deck", deck.id) }, thumb, h("span", { className: "library-name", text: name })),
       h(
         "div",
         { className: "library-meta" },
@@ -90,6 +93,7 @@ export async function mountLibrary(root) {
     );
     del.addEventListener("click", () => remove(deck, item, del));
     // The first slide, drawn from geometry; a placeholder stays if it cannot be had.
+    if (!deck.slides?.length) return item;
     api
       .slideGeometry(deck.id, 0, { signal: aborter.signal })
       .then((geometry) => {
