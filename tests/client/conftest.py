@@ -34,7 +34,11 @@ def settings(tmp_path: Path, fake_llm: FakeLLMHandle) -> Settings:
 
 @pytest.fixture
 def strict_server(tmp_path: Path, fake_llm: FakeLLMHandle) -> Iterator[ThreadedServer]:
-    strict = _settings(tmp_path / "strict", fake_llm, presenton_strict=True)
+    # As many LLM attempts as it takes: a stall that lasts until the test moves on holds
+    # the deck mid-way (rather than failing it after a few timeouts).
+    strict = _settings(
+        tmp_path / "strict", fake_llm, presenton_strict=True, llm_max_attempts=100_000
+    )
     with threaded_server(create_app(strict)) as running:
         yield running
 

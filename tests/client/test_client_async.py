@@ -60,6 +60,22 @@ async def test_closing_a_stream_early_does_not_stop_generation(aclient: AsyncCli
     assert_every_slide_once_in_order(rest, 3)
 
 
+async def test_a_stream_continues_from_the_id_an_earlier_reader_stored(
+    aclient: AsyncClient,
+) -> None:
+    pid = (await aclient.create("", n_slides=4))["id"]
+    await aclient.prepare(pid, outlines=outline_texts(4))
+    async with aclient.stream_deck(pid) as stream:
+        first = await stream.__anext__()
+        stored_id = stream.last_event_id
+    assert isinstance(first, Slide) and first.index == 0 and stored_id == "d1:1"
+    rest = [event async for event in aclient.stream_deck(pid, last_event_id=stored_id)]
+    assert [e.index for e in rest if isinstance(e, Slide)] == [1, 2, 3]
+    complete = rest[-1]
+    assert isinstance(complete, Complete) and len(complete.deck) == 4
+    assert complete.deck[0]["id"] == first.slide["id"]
+
+
 async def test_generate_async_then_wait(aclient: AsyncClient) -> None:
     task = await aclient.generate_async("", slides_markdown=outline_texts(2), export_as="pdf")
     done = await aclient.wait(task.id, poll_interval=0.05)

@@ -4,10 +4,11 @@ reconnects. Everything slidestream adds is absent here."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, SupportsIndex
 
 import httpx
 import pytest
@@ -20,6 +21,7 @@ from slidestream.client import (
     RetryPolicy,
     Slide,
     StreamEvent,
+    StreamInterrupted,
 )
 
 BASE = "http://presenton.test"
@@ -169,6 +171,33 @@ def test_a_presenton_reconnect_regenerates_so_slides_come_again_as_revisions(
     assert [s["id"] for s in complete.deck] == ["b-0", "b-1", "b-2"]
     stream = f"GET /api/v1/ppt/presentation/stream/{PID}"
     assert server.requests == [stream, f"GET /api/v1/ppt/presentation/{PID}", stream]
+
+
+def test_a_presenton_stream_that_always_breaks_at_the_same_slide_is_given_up(
+    presenton_client: Callable[[Handler], Client],
+) -> None:
+    # Every reconnect generates the deck again and breaks after the same two slides: the
+    # revisions it hands out are not progress, so the client stops instead of paying for
+    # generation after generation.
+    runs = itertools.count()
+
+    class EndlessRuns(list[list[dict[str, Any]]]):
+        def pop(self, index: SupportsIndex = -1) -> list[dict[str, Any]]:
+            run = next(runs)
+            assert run < 20, "the client reconnects for ever"
+            return deck_frames(f"run{run}", 2, finish=False)
+
+    server = Presenton(EndlessRuns())
+    client = presenton_client(server)
+    revised: list[bool] = []
+    with pytest.raises(StreamInterrupted) as raised:
+        for event in client.stream_deck(PID):
+            assert isinstance(event, Slide)
+            revised.append(event.revised)
+    assert raised.value.attempts == RETRY.max_retries + 1
+    assert revised == [False, False] + [True, True] * RETRY.max_retries
+    streams = [line for line in server.requests if "/stream/" in line]
+    assert len(streams) == RETRY.max_retries + 1
 
 
 def test_a_download_cut_mid_body_leaves_no_file(

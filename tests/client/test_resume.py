@@ -13,6 +13,7 @@ from slidestream.client import (
     Client,
     Complete,
     Slide,
+    StreamError,
     StreamEvent,
     StreamInterrupted,
 )
@@ -157,6 +158,83 @@ def test_a_stream_that_already_ended_completes_from_the_stored_deck(client: Clie
     complete = events[0]
     assert isinstance(complete, Complete) and isinstance(first[-1], Complete)
     assert complete.deck == first[-1].deck
+
+
+def test_another_process_continues_from_the_id_the_first_one_stored(
+    make_client: ClientFactory, server: ThreadedServer
+) -> None:
+    first, second = make_client(server.url), make_client(server.url)
+    pid = _prepared(first, 5)
+    handed: list[Slide] = []
+    with first.stream_deck(pid) as stream:
+        for event in stream:
+            assert isinstance(event, Slide)
+            handed.append(event)
+            if event.index == 1:
+                break
+        stored_id = stream.last_event_id  # what a process keeps to continue later
+    assert stored_id == "d1:2"
+    events = list(second.stream_deck(pid, last_event_id=stored_id))
+    # Only what came after the id, each once; the slides before it were the first's.
+    assert [(s.index, s.revised) for s in slide_events(events)] == [
+        (2, False),
+        (3, False),
+        (4, False),
+    ]
+    complete = events[-1]
+    assert isinstance(complete, Complete) and sum(isinstance(e, Complete) for e in events) == 1
+    final = complete.presentation["slides"]
+    assert [s["id"] for s in complete.deck] == [s["id"] for s in final]
+    assert [s.slide["id"] for s in handed + slide_events(events)] == [s["id"] for s in final]
+
+
+def test_a_stream_that_already_ended_on_an_error_ends_on_it_again(
+    client: Client, fake_llm: FakeLLMHandle
+) -> None:
+    pid = _prepared(client, 3)
+    fake_llm.add_faults({"kind": "500", "times": 1000, "match": marker(1)})
+    with client.stream_deck(pid) as stream:
+        first = list(stream)
+        terminal_id = stream.last_event_id
+    failed = first[-1]
+    assert isinstance(failed, StreamError) and terminal_id == "d1:end"
+    events = list(client.stream_deck(pid, last_event_id=terminal_id))  # a 204
+    assert [type(e) for e in events] == [StreamError]
+    ended = events[0]
+    assert isinstance(ended, StreamError) and ended.detail == failed.detail
+    assert [s["id"] for s in ended.deck] == [s["id"] for s in failed.deck]
+
+
+def test_without_ids_a_deck_cancelled_while_away_stays_cancelled(
+    strict_server: ThreadedServer,
+    strict_proxy: CutProxy,
+    fake_llm: FakeLLMHandle,
+    make_client: ClientFactory,
+) -> None:
+    client = make_client(strict_proxy.url)
+    pid = _prepared(client, 5)
+    fake_llm.add_faults({"kind": "stall", "times": 1000, "match": marker(2)})  # until cancelled
+    events: list[StreamEvent] = []
+    for event in client.stream_deck(pid):
+        events.append(event)
+        if isinstance(event, Slide) and event.index == 1:
+            strict_proxy.block()  # the network goes down mid-deck, the deck is cancelled
+            cancelled = httpx.post(f"{strict_server.url}{API}/presentation/cancel/{pid}")
+            assert cancelled.status_code == 200, cancelled.text
+            strict_proxy.restore()
+    end = events[-1]
+    assert isinstance(end, StreamError) and end.detail == "Generation was cancelled"
+    # The reconnect did not ask for the stream again: that would have started a new run.
+    stored = httpx.get(f"{strict_server.url}{API}/presentation/{pid}").json()
+    assert (stored["generation"]["deck_status"], stored["generation"]["deck_run"]) == (
+        "cancelled",
+        1,
+    )
+    # The slides the deck kept (those generated alongside the stalled one too), each once.
+    handed = slide_events(events)
+    assert [s.index for s in handed] == [s["index"] for s in stored["slides"]]
+    assert 2 not in [s.index for s in handed] and not any(s.revised for s in handed)
+    assert [s["id"] for s in end.deck] == [s["id"] for s in stored["slides"]]
 
 
 def test_retries_exhausted_raise_a_clear_error(

@@ -19,6 +19,7 @@ from slidestream.client import (
     StreamEvent,
     StreamInterrupted,
 )
+from slidestream.client.config import REMEMBERED_OUTLINES, ClientConfig
 from slidestream.client.protocol import Reply
 from slidestream.client.sessions import Connect, DeckSession, Fetch, OutlineSession
 
@@ -294,3 +295,174 @@ def test_outline_text_is_handed_out_once_across_replays_and_restarts() -> None:
     )
     assert isinstance(done[0], Complete) and done[0].outline == ("# Uno",)
     assert remembered[PID] == ["# Uno"]
+
+
+def image_slide(index: int, title: str = "t") -> dict[str, Any]:
+    """A slide whose content nests objects, as real slides do (an image, a list of items)."""
+    return {
+        **slide(index, title),
+        "content": {"t": title, "image": {"__image_url__": "/x.png"}, "items": [{"a": 1}]},
+    }
+
+
+def test_resuming_from_an_earlier_readers_id_hands_out_only_the_slides_after_it() -> None:
+    # Another process read the opening and slides 0 and 1 ("d1:2") and stored that id.
+    session = DeckSession(PID, POLICY, last_event_id="d1:2")
+    step = opened(session)
+    assert step.request.headers["Last-Event-ID"] == "d1:2"
+    rest = feed_all(
+        session,
+        [
+            chunk(", " + json.dumps(image_slide(2)), "d1:3"),
+            chunk(", " + json.dumps(image_slide(3)), "d1:4"),
+            chunk(" ] }", "d1:5"),
+        ],
+    )
+    assert slides_of(rest) == [(2, False), (3, False)]
+    assert [e.slide for e in rest if isinstance(e, Slide)] == [image_slide(2), image_slide(3)]
+    final = [image_slide(i) for i in range(4)]
+    done = feed_all(
+        session, [frame({"type": "complete", "presentation": {"slides": final}}, "d1:end")]
+    )
+    # Slides 0 and 1 were the earlier reader's: Complete's deck has them, no Slide event.
+    assert [type(e) for e in done] == [Complete]
+    assert list(done[0].deck) == final
+    assert session.last_event_id == "d1:end"
+
+
+@pytest.mark.parametrize("stored_id", ["d2:start", "d1:0"])
+def test_resuming_just_before_or_after_the_opening_reads_the_document(stored_id: str) -> None:
+    # "d2:start": the earlier reader's last frame was a reset, so the opening comes next;
+    # "d1:0": it was the opening, so the first slide comes next (without a comma).
+    session = DeckSession(PID, POLICY, last_event_id=stored_id)
+    opened(session)
+    frames = [slide_chunk(0, id="d1:1"), slide_chunk(1, id="d1:2", comma=True)]
+    if stored_id == "d2:start":
+        frames = [chunk('{ "slides": [ ', "d2:0"), slide_chunk(0, id="d2:1")]
+        frames.append(slide_chunk(1, id="d2:2", comma=True))
+    assert slides_of(feed_all(session, frames)) == [(0, False), (1, False)]
+
+
+def test_a_server_that_ignores_the_id_is_read_from_its_start() -> None:
+    # Strict Presenton mode (or Presenton) answers a resume with the whole stream, no ids.
+    session = DeckSession(PID, POLICY, last_event_id="d1:2")
+    opened(session)
+    replay = feed_all(session, [chunk('{ "slides": [ '), slide_chunk(0), slide_chunk(1)])
+    assert slides_of(replay) == [(0, False), (1, False)]
+    assert session.last_event_id is None
+    session.lost(None)
+    # From now on it is a server without ids: the stored deck first, then a fresh stream.
+    assert isinstance(session.next_step(), Fetch)
+    session.fetched(reply(200, {"id": PID, "slides": []}))
+    again = opened(session)
+    assert "Last-Event-ID" not in again.request.headers
+    more = feed_all(
+        session, [chunk('{ "slides": [ '), slide_chunk(0), slide_chunk(1), slide_chunk(2)]
+    )
+    assert slides_of(more) == [(2, False)]
+
+
+def _stored(status: str, slides: list[dict[str, Any]], error: str | None = None) -> dict[str, Any]:
+    generation = {"deck_status": status, "deck_run": 1, "error": error}
+    return {"id": PID, "slides": slides, "generation": generation}
+
+
+def test_204_after_a_failed_deck_ends_with_its_error() -> None:
+    session = DeckSession(PID, POLICY, last_event_id="d1:end")
+    session.next_step()
+    session.refused(Reply(204, {}, b""))
+    session.next_step()
+    events = session.fetched(reply(200, _stored("failed", [slide(0)], "LLM error: 500")))
+    assert [type(e) for e in events] == [StreamError]
+    assert events[0].detail == "LLM error: 500"
+    assert [s["index"] for s in events[0].deck] == [0]
+    assert session.done and session.next_step() is None
+
+
+def test_without_ids_a_deck_cancelled_while_away_ends_without_reopening_the_stream() -> None:
+    session = DeckSession(PID, POLICY)
+    opened(session)
+    feed_all(session, [chunk('{ "slides": [ '), slide_chunk(0)])
+    session.lost(ConnectionError("cut"))
+    session.next_step()
+    # Reopening would start a new run (what a stream request without an id does to a
+    # cancelled deck): the cancellation would be undone behind the caller's back.
+    stored = _stored("cancelled", [slide(0), slide(1)], "Generation was cancelled")
+    events = session.fetched(reply(200, stored))
+    assert slides_of(events) == [(1, False)]
+    assert isinstance(events[-1], StreamError)
+    assert events[-1].detail == "Generation was cancelled"
+    assert [s["index"] for s in events[-1].deck] == [0, 1]
+    assert session.done and session.next_step() is None
+
+
+def test_without_ids_a_deck_that_failed_before_this_stream_is_streamed_again() -> None:
+    # Streaming a failed deck starts a new run; a first connection that did not get
+    # through must not be taken for the end of that run.
+    session = DeckSession(PID, POLICY)
+    session.next_step()
+    session.lost(ConnectionError("refused"))
+    assert isinstance(session.next_step(), Fetch)
+    assert session.fetched(reply(200, _stored("failed", [slide(0)], "old failure"))) == []
+    assert isinstance(session.next_step(), Connect)
+
+
+def test_without_ids_revisions_do_not_renew_the_retry_budget() -> None:
+    # Presenton generates the deck again on every reconnect; one that always breaks after
+    # the same slides hands out revisions only, and must not be reconnected forever.
+    session = DeckSession(PID, POLICY)
+    opened(session)
+    feed_all(session, [chunk('{ "slides": [ '), slide_chunk(0, "r0"), slide_chunk(1, "r0")])
+    with pytest.raises(StreamInterrupted) as raised:
+        for run in range(1, 50):
+            session.lost(None)
+            session.next_step()
+            session.fetched(reply(200, {"id": PID, "slides": []}))
+            opened(session)
+            again = feed_all(
+                session,
+                [chunk('{ "slides": [ '), slide_chunk(0, f"r{run}"), slide_chunk(1, f"r{run}")],
+            )
+            assert slides_of(again) == [(0, True), (1, True)]
+    assert raised.value.attempts == POLICY.max_retries + 1
+
+
+def test_without_ids_a_new_slide_renews_the_retry_budget() -> None:
+    session = DeckSession(PID, POLICY)
+    opened(session)
+    feed_all(session, [chunk('{ "slides": [ '), slide_chunk(0)])
+    for extra in range(1, 6):  # each reconnect gets one slide further: never given up
+        session.lost(None)
+        session.next_step()
+        session.fetched(reply(200, {"id": PID, "slides": []}))
+        opened(session)
+        frames = [chunk('{ "slides": [ ')] + [slide_chunk(i) for i in range(extra + 1)]
+        assert slides_of(feed_all(session, frames)) == [(extra, False)]
+
+
+def test_an_outline_written_anew_on_every_reconnect_is_given_up() -> None:
+    session = OutlineSession(PID, POLICY, {})
+    opened(session)
+    feed_all(session, [chunk('{"slides": [{"content": "# Version 0')])
+    with pytest.raises(StreamInterrupted):
+        for version in range(1, 50):
+            session.lost(None)
+            opened(session)
+            other = feed_all(
+                session, [chunk('{"slides": [{"content": "# Version'), chunk(f" {version}")]
+            )
+            assert [e.restart for e in other if isinstance(e, OutlineDelta)] == [True]
+
+
+def test_a_long_lived_client_remembers_the_outlines_of_recent_presentations_only() -> None:
+    config = ClientConfig(
+        "http://x", api_key=None, timeout=1, generate_timeout=1, stream_timeout=1, retry=POLICY
+    )
+    done = {"type": "complete", "presentation": {"outlines": {"slides": [{"content": "# A"}]}}}
+    count = REMEMBERED_OUTLINES + 10
+    for n in range(count):
+        session = OutlineSession(f"p{n}", POLICY, config.outlines)
+        opened(session)
+        feed_all(session, [frame(done)])
+    assert len(config.outlines) == REMEMBERED_OUTLINES
+    assert "p0" not in config.outlines and config.outlines[f"p{count - 1}"] == ["# A"]

@@ -617,3 +617,26 @@ def test_resuming_with_an_id_of_an_older_run_resets_then_streams_the_new_run(
     new_ids = {e["detail"]["slide"]["id"] for e in events if e["type"] == "slide"}
     assert new_ids.isdisjoint(s["id"] for s in streamed_slides(old))
     assert page.evaluate("() => JSON.parse(stream.text).slides.length") == 3
+
+
+def test_resuming_from_a_reset_frames_id_reads_the_new_run_from_its_opening(
+    page: Page, server: ThreadedServer
+) -> None:
+    pid = prepared_deck(server.url, 3)
+    old = read_frames(server.url, f"{API}/presentation/stream/{pid}")
+    regenerated = httpx.post(f"{server.url}{API}/presentation/regenerate/{pid}", timeout=30)
+    assert regenerated.status_code == 202
+    resumed = read_frames(server.url, f"{API}/presentation/stream/{pid}?last_event_id={old[2][0]}")
+    reset_id = resumed[0][0]
+    assert resumed[0][1]["type"] == "reset" and reset_id.endswith(":start")
+    open_helper(page, server.url)
+    # A page that stored the id of the reset frame (its last frame before a reload): the
+    # server continues with the new run's opening chunk, which the helper must not take
+    # for the middle of a document.
+    start(page, "streamDeck", pid, json.dumps({"lastEventId": reset_id}))
+    result = wait_for_result(page)
+    assert result["type"] == "complete"
+    assert slide_indices(page) == [0, 1, 2]
+    handed = [e["detail"]["slide"]["id"] for e in recorded(page, "slide")]
+    assert handed == [s["id"] for s in result["presentation"]["slides"]]
+    assert page.evaluate("() => JSON.parse(stream.text).slides.length") == 3

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,9 @@ import httpx
 import pytest
 
 from slidestream.settings import Settings
+from slidestream.storage.repository import DeckState
+from slidestream.streaming.channels import InProcessChannel
+from slidestream.streaming.readers import DeckStreamReader
 from tests.conftest import make_settings
 from tests.support.fake_llm import FakeLLMHandle
 from tests.support.flows import API, create, deck_url, marker, outline_url, prepared
@@ -149,7 +153,7 @@ async def test_no_heartbeats_while_a_stream_waits(
     http: httpx.AsyncClient, fake_llm: FakeLLMHandle
 ) -> None:
     pid = await prepared(http, n=2)
-    fake_llm.add_faults({"kind": "stall", "times": 1, "match": marker(0)})
+    fake_llm.add_faults({"kind": "stall", "times": 1000, "match": marker(0)})
     received: list[bytes] = []
 
     async def read() -> None:
@@ -158,13 +162,16 @@ async def test_no_heartbeats_while_a_stream_waits(
                 received.append(part)
 
     reader = asyncio.create_task(read())
+    # The first call for slide 0 stalls until the LLM timeout (2 s) drops it, and the
+    # retry stalls again: by then twenty heartbeat intervals (0.1 s) have passed with
+    # nothing to send, and a non-strict stream would have sent `: ping` comments.
     await wait_for(
-        lambda: fake_llm.waiting_on(marker(0)), bool, "the first slide's call is stalled"
+        lambda: len(fake_llm.calls_mentioning(marker(0))) >= 2 and fake_llm.waiting_on(marker(0)),
+        bool,
+        "the first slide's call timed out and its retry is stalled",
     )
-    # Many heartbeat intervals (0.1 s) pass with nothing to send; a non-strict stream
-    # would have sent `: ping` comments by now.
-    await asyncio.sleep(0.6)
-    await http.post(f"{API}/presentation/cancel/{pid}")
+    cancelled = await http.post(f"{API}/presentation/cancel/{pid}")
+    assert cancelled.status_code == 200, cancelled.text
     await reader
     raw = b"".join(received).decode()
     envelopes = _presenton_bytes(raw)
@@ -197,3 +204,39 @@ async def test_regeneration_mid_stream_ends_it_with_an_error_not_a_reset(
     assert received[-1].data["detail"] == "The deck was generated again"
     # What arrived still closes Presenton's document.
     assert received[-2].data == {"type": "chunk", "chunk": CLOSING}
+
+
+class _DeletedAfterOpening:
+    """A repository whose presentation is generating, with no slide yet, and then gone."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    async def deck_state(self, presentation_id: uuid.UUID) -> DeckState | None:
+        self.reads += 1
+        return DeckState(1, "generating", None) if self.reads <= 2 else None
+
+    async def slides_from(self, presentation_id: uuid.UUID, first_index: int) -> list[Any]:
+        return []
+
+
+@pytest.mark.parametrize("strict", [True, False], ids=["strict", "default"])
+async def test_a_deck_deleted_mid_stream_still_closes_the_document(strict: bool) -> None:
+    repository: Any = _DeletedAfterOpening()
+    reader = DeckStreamReader(
+        repository,
+        InProcessChannel(),
+        uuid.uuid4(),
+        None,
+        0.0,
+        resets=not strict,
+        commas=not strict,
+    )
+    sent = [frame.data async for frame in reader.frames()]
+    # Presenton clients repair the text; slidestream's promise is that it parses as is.
+    assert [f.get("chunk", f.get("detail")) for f in sent] == [
+        OPENING,
+        CLOSING,
+        "The presentation was deleted",
+    ]
+    assert json.loads(OPENING + CLOSING) == {"slides": []}

@@ -50,8 +50,15 @@ class AsyncEventStream(AsyncIterator[StreamEvent]):
     """The events of one stream. `async for` over it; `aclose()` (or `async with`) to
     stop early and release the connection at once."""
 
-    def __init__(self, events: AsyncGenerator[StreamEvent, None]) -> None:
+    def __init__(self, events: AsyncGenerator[StreamEvent, None], session: StreamSession) -> None:
         self._events = events
+        self._session = session
+
+    @property
+    def last_event_id(self) -> str | None:
+        """The id of the last frame received (None from a server that sends none). Store
+        it to continue in another process: `stream_deck(pid, last_event_id=...)`."""
+        return self._session.last_event_id
 
     def __aiter__(self) -> AsyncEventStream:
         return self
@@ -129,7 +136,7 @@ class AsyncClient:
         """Generate (or replay) the outline: Status, OutlineDelta..., then Complete or
         StreamError. Broken connections are resumed."""
         session = OutlineSession(presentation_id, self.config.retry, self.config.outlines)
-        return AsyncEventStream(self._events(session))
+        return AsyncEventStream(self._events(session), session)
 
     async def update_outline(self, presentation_id: str, outlines: Sequence[str]) -> JSONObject:
         """Replace the stored outline (`PUT /outlines/{id}`), one text per slide."""
@@ -153,7 +160,7 @@ class AsyncClient:
         """Generate (or attach to, or replay) the deck: Slide..., then Complete or
         StreamError. `last_event_id` resumes a stream read by an earlier process."""
         session = DeckSession(presentation_id, self.config.retry, last_event_id)
-        return AsyncEventStream(self._events(session))
+        return AsyncEventStream(self._events(session), session)
 
     # --- one-shot generation ------------------------------------------------------------
     async def generate(self, content: str, **fields: Unpack[GenerateFields]) -> GenerateResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
@@ -17,6 +18,23 @@ DEFAULT_GENERATE_TIMEOUT = 1800.0
 # 15 s; Presenton (and strict mode) send nothing while a slide is being written.
 DEFAULT_STREAM_TIMEOUT = 300.0
 USER_AGENT = "slidestream-client"
+# Outlines remembered per client. A long-lived client (a backend's) streams outlines for
+# ever more presentations; only recent ones are prepared next.
+REMEMBERED_OUTLINES = 256
+
+
+class RecentOutlines(OrderedDict[str, list[str]]):
+    """The outlines streamed last, at most `limit`; storing one drops the oldest."""
+
+    def __init__(self, limit: int = REMEMBERED_OUTLINES) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key: str, value: list[str]) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.limit:
+            self.popitem(last=False)
 
 
 class ClientConfig:
@@ -41,8 +59,8 @@ class ClientConfig:
             "stream": httpx.Timeout(timeout, read=stream_timeout),
         }
         # Outlines streamed by this client, for `prepare(outlines=None)` on servers
-        # without `GET /outlines/{id}` (early Presenton).
-        self.outlines: dict[str, list[str]] = {}
+        # without `GET /outlines/{id}` (early Presenton): the latest few, not all.
+        self.outlines: dict[str, list[str]] = RecentOutlines()
 
     def url(self, path: str) -> str:
         if path.startswith(("http://", "https://")):

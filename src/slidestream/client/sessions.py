@@ -8,14 +8,18 @@ fetch. The session decides how to resume and never hands out the same slide twic
 
 Resume rules (docs/client.md has the long form):
 - the server sends ids: reconnect with `Last-Event-ID`; the server continues after it;
-- no ids (Presenton, strict mode): a deck stream first re-reads the stored deck and
-  finishes from it if the server says it is complete; otherwise, like an outline stream,
-  it reopens the stream, which starts over, and skips what was already handed out;
+- no ids (Presenton, strict mode, or a server that ignored the id it was sent): a deck
+  stream first re-reads the stored deck and finishes from it if the server says it is
+  complete, failed or cancelled; otherwise, like an outline stream, it reopens the stream,
+  which starts over, and skips what was already handed out;
 - a `reset` frame starts the document over the same way;
-- a 204 (the server says the stream already ended): the stored deck becomes `Complete`.
+- a 204 (the server says the stream already ended): the stored deck ends the stream, as
+  `Complete` or, when it failed or was cancelled, as `StreamError`.
 A slide index already handed out is handed out again only if its content changed
 (`revised=True`); outline text only beyond what was handed out, or whole with
-`restart=True` if the server's text differs.
+`restart=True` if the server's text differs. Without ids only what is new (a slide index
+or outline text beyond what was handed out) renews the retry budget, so a server that
+starts over on every reconnect and breaks at the same point cannot loop forever.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from typing import Any
 
 from httpx_sse import ServerSentEvent
 
-from slidestream.client.documents import DeckDocument, outline_texts
+from slidestream.client.documents import DeckDocument, outline_texts, parse_partial
 from slidestream.client.errors import APIError, StreamInterrupted
 from slidestream.client.events import (
     Complete,
@@ -48,6 +52,9 @@ from slidestream.client.protocol import (
 
 EVENT_NAMES = ("response", "message", "")
 _FINGERPRINT_KEYS = ("id", "layout", "content", "speaker_note")
+# What a deck document starts with. A stream resumed from an id it did not read itself
+# usually continues mid-document, without it.
+DECK_OPENING = '{ "slides": [ '
 
 
 @dataclass(frozen=True)
@@ -87,10 +94,18 @@ class StreamSession:
         self._started = False
         self._connected_once = False
         self._from_start = False
-        self._progress = False
+        self._first_frame = False  # the next envelope is the connection's first
+        self._progress = False  # a new id since the last failure
+        self._mark_at_failure = 0  # `_mark()` at the last failure
         self._failures = 0
         self._server_retry: float | None = None
         self._last_status: str | None = None
+
+    @property
+    def last_event_id(self) -> str | None:
+        """The id of the last frame processed (None while the server sends none): what a
+        later process passes as `last_event_id` to continue from here."""
+        return self._last_id if self._has_ids else None
 
     # --- what to do next ---------------------------------------------------------------
     def next_step(self) -> Step | None:
@@ -120,6 +135,7 @@ class StreamSession:
         """The stream request was answered with an event stream."""
         self._connected_once = True
         self._progress = False
+        self._first_frame = True
         if self._from_start:
             self._start_document()
 
@@ -141,9 +157,10 @@ class StreamSession:
         raise `StreamInterrupted` once the policy's retries are spent."""
         if self.done:
             return
-        if self._progress:
+        if self._progress or self._mark() > self._mark_at_failure:
             self._failures = 0
         self._progress = False
+        self._mark_at_failure = self._mark()
         self._failures += 1
         if self._failures > self._policy.max_retries:
             reason = f": {error}" if error is not None else " (closed without a terminal frame)"
@@ -164,13 +181,30 @@ class StreamSession:
         events: list[StreamEvent] = []
         envelope = _envelope(sse)
         if envelope is not None:
+            if self._first_frame:
+                self._first_frame = False
+                if not sse.id and not self._from_start:
+                    self._ignored_id()
             events = self._handle(str(envelope.get("type")), envelope)
         if sse.id:
             self._last_id = sse.id
-        # With ids every new frame is progress; without them only what is handed out is
-        # (a replay of known slides must not reset the retry budget forever).
-        self._progress = self._progress or new_id or bool(events)
+        # With ids every new frame is progress; without them only what is new is (`_mark`:
+        # a replay of known slides, or a server that generates them again and breaks at
+        # the same point, must not renew the retry budget forever).
+        self._progress = self._progress or new_id
         return events
+
+    def _ignored_id(self) -> None:
+        """The connection sent `Last-Event-ID` but its first frame has none: the server
+        does not resume (Presenton, strict mode) and is sending the stream from its start."""
+        self._has_ids = False
+        self._last_id = None
+        self._from_start = True
+        self._start_document()
+
+    def _mark(self) -> int:
+        """How far the caller got; it only grows. Getting further renews the retry budget."""
+        raise NotImplementedError
 
     def fetched(self, reply: Reply) -> list[StreamEvent]:
         raise NotImplementedError
@@ -232,6 +266,25 @@ def _deck_is_finished(presentation: dict[str, Any]) -> bool:
     return isinstance(generation, dict) and generation.get("deck_status") == "completed"
 
 
+def _is_opening(chunk: str) -> bool:
+    """Whether a deck chunk starts the document (`{ "slides": [ `), not a slide or the end."""
+    start = parse_partial(chunk)
+    return isinstance(start, dict) and isinstance(start.get("slides"), list)
+
+
+def _deck_failure(presentation: dict[str, Any]) -> str | None:
+    """The `error` frame's detail of a stored deck that failed or was cancelled (what
+    slidestream says in `generation`); None otherwise, and always on Presenton."""
+    generation = presentation.get("generation")
+    if not isinstance(generation, dict):
+        return None
+    status = generation.get("deck_status")
+    if status not in ("failed", "cancelled"):
+        return None
+    fallback = "Generation was cancelled" if status == "cancelled" else "Generation failed"
+    return str(generation.get("error") or fallback)
+
+
 class DeckSession(StreamSession):
     """`GET /presentation/stream/{id}` as Slide events, each index handed out once."""
 
@@ -247,6 +300,11 @@ class DeckSession(StreamSession):
         self._document = DeckDocument()
         self._position = 0  # slides seen in the current document
         self._final_fetch = False
+        # Resuming from an id an earlier reader stored: the slides before that id were that
+        # reader's (handed out there, not here), and the stream continues mid-document
+        # (unless that id was the one just before the opening: a reset frame's).
+        self._continues_earlier = self._last_id is not None
+        self._opening_unseen = self._continues_earlier
 
     def _with_state(self, event_type: Any, **fields: Any) -> StreamEvent:
         event: StreamEvent = event_type(deck=self._snapshot(), **fields)
@@ -259,9 +317,18 @@ class DeckSession(StreamSession):
         self._document = DeckDocument()
         self._deck.clear()
         self._position = 0
+        self._continues_earlier = False  # this document is read from its start
+        self._opening_unseen = False
+
+    def _mark(self) -> int:
+        return len(self._handed)  # slide indices handed out (revisions do not count)
 
     def _chunk(self, text: str) -> list[StreamEvent]:
         events: list[StreamEvent] = []
+        if self._opening_unseen:
+            self._opening_unseen = False
+            if not _is_opening(text):
+                self._document.feed(DECK_OPENING)
         for slide in self._document.feed(text):
             index = slide.get("index")
             if not isinstance(index, int):
@@ -282,21 +349,42 @@ class DeckSession(StreamSession):
         return Slide(index=index, slide=slide, revised=previous is not None, deck=self._snapshot())
 
     def _complete(self, presentation: dict[str, Any]) -> list[StreamEvent]:
+        events = self._take_stored(presentation)
+        events.append(Complete(presentation=presentation, deck=self._snapshot()))
+        return events
+
+    def _take_stored(self, presentation: dict[str, Any]) -> list[StreamEvent]:
+        """Adopt the stored slides as the deck. A slide the stream never carried is handed
+        out (unless an earlier reader had it); one that only changed since (its final image
+        URL, say) is not: the terminal event's deck has it."""
         events: list[StreamEvent] = []
         stored = presentation.get("slides")
-        if isinstance(stored, list):
-            slides = sorted(
-                (s for s in stored if isinstance(s, dict) and isinstance(s.get("index"), int)),
-                key=lambda s: int(s["index"]),
-            )
-            self._deck = {int(s["index"]): s for s in slides}
-            # A slide the stream never carried is handed out before Complete; one that
-            # only changed since (its final image URL, say) is not: Complete has it.
-            for slide in slides:
-                event = self._hand_out(int(slide["index"]), slide, revise=False)
-                if event is not None:
-                    events.append(event)
-        events.append(Complete(presentation=presentation, deck=self._snapshot()))
+        if not isinstance(stored, list):
+            return events
+        slides = sorted(
+            (s for s in stored if isinstance(s, dict) and isinstance(s.get("index"), int)),
+            key=lambda s: int(s["index"]),
+        )
+        self._deck = {int(s["index"]): s for s in slides}
+        for slide in slides:
+            index = int(slide["index"])
+            if self._continues_earlier:
+                self._handed.setdefault(index, _fingerprint(slide))
+                continue
+            event = self._hand_out(index, slide, revise=False)
+            if event is not None:
+                events.append(event)
+        return events
+
+    def _stored_end(self, presentation: dict[str, Any]) -> list[StreamEvent]:
+        """The stream's end, read from the stored deck: `Complete`, or the `StreamError`
+        its failure or cancellation sent (with the slides it kept)."""
+        self.done = True
+        failure = _deck_failure(presentation)
+        if failure is None:
+            return self._complete(presentation)
+        events = self._take_stored(presentation)
+        events.append(StreamError(detail=failure, deck=self._snapshot()))
         return events
 
     def _stored_request(self, delay: float) -> Fetch:
@@ -313,7 +401,8 @@ class DeckSession(StreamSession):
 
     def fetched(self, reply: Reply) -> list[StreamEvent]:
         """The stored deck: finish from it when the stream is over (204) or the server
-        says the deck is complete; otherwise reopen the stream."""
+        says the deck is complete, or failed or was cancelled while this session was
+        away; otherwise reopen the stream."""
         if reply.status_code != 200:
             if reply.status_code not in RETRYABLE_STATUSES:
                 raise api_error(reply)
@@ -324,16 +413,15 @@ class DeckSession(StreamSession):
             presentation = {}
         if self._final_fetch:
             # The caller already had the whole stream up to its terminal frame.
-            self.done = True
-            self._handed.update(
-                (int(s["index"]), _fingerprint(s))
-                for s in presentation.get("slides") or []
-                if isinstance(s, dict) and isinstance(s.get("index"), int)
-            )
-            return self._complete(presentation)
-        if _deck_is_finished(presentation):
-            self.done = True
-            return self._complete(presentation)
+            self._continues_earlier = True
+            return self._stored_end(presentation)
+        if _deck_is_finished(presentation) or (
+            # The run this session was reading failed or was cancelled while it was away.
+            # Opening the stream again would start a new run (the server's answer to a
+            # stream request without an id), undoing a cancellation.
+            self._connected_once and _deck_failure(presentation) is not None
+        ):
+            return self._stored_end(presentation)
         self._pending = self._connect(0.0, resume=False)
         return []
 
@@ -349,6 +437,7 @@ class OutlineSession(StreamSession):
         self._handed = ""  # outline text handed out so far
         self._current = ""  # outline text of the current document
         self._outline: tuple[str, ...] = ()
+        self._longest = 0  # length of the longest outline text handed out
 
     def _with_state(self, event_type: Any, **fields: Any) -> StreamEvent:
         event: StreamEvent = event_type(outline=self._outline, **fields)
@@ -369,7 +458,11 @@ class OutlineSession(StreamSession):
         else:
             delta, restart = self._current, True
         self._handed = self._current
+        self._longest = max(self._longest, len(self._current))
         return [OutlineDelta(text=delta, restart=restart, outline=self._outline)]
+
+    def _mark(self) -> int:
+        return self._longest  # outline text handed out, the longest so far
 
     def _complete(self, presentation: dict[str, Any]) -> list[StreamEvent]:
         outlines = presentation.get("outlines")

@@ -48,8 +48,15 @@ T = TypeVar("T")
 class EventStream(Iterator[StreamEvent]):
     """The events of one stream. Iterate it; close it (or use `with`) to stop early."""
 
-    def __init__(self, events: Generator[StreamEvent, None, None]) -> None:
+    def __init__(self, events: Generator[StreamEvent, None, None], session: StreamSession) -> None:
         self._events = events
+        self._session = session
+
+    @property
+    def last_event_id(self) -> str | None:
+        """The id of the last frame received (None from a server that sends none). Store
+        it to continue in another process: `stream_deck(pid, last_event_id=...)`."""
+        return self._session.last_event_id
 
     def __iter__(self) -> EventStream:
         return self
@@ -128,7 +135,7 @@ class Client:
         """Generate (or replay) the outline: Status, OutlineDelta..., then Complete or
         StreamError. Broken connections are resumed."""
         session = OutlineSession(presentation_id, self.config.retry, self.config.outlines)
-        return EventStream(self._events(session))
+        return EventStream(self._events(session), session)
 
     def update_outline(self, presentation_id: str, outlines: Sequence[str]) -> JSONObject:
         """Replace the stored outline (`PUT /outlines/{id}`), one text per slide."""
@@ -150,7 +157,7 @@ class Client:
         """Generate (or attach to, or replay) the deck: Slide..., then Complete or
         StreamError. `last_event_id` resumes a stream read by an earlier process."""
         session = DeckSession(presentation_id, self.config.retry, last_event_id)
-        return EventStream(self._events(session))
+        return EventStream(self._events(session), session)
 
     # --- one-shot generation ------------------------------------------------------------
     def generate(self, content: str, **fields: Unpack[GenerateFields]) -> GenerateResult:

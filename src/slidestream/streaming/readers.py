@@ -94,6 +94,9 @@ class DeckStreamReader(_Reader):
         while True:
             state = await self.repository.deck_state(self.presentation_id)
             if state is None:
+                # Deleted mid-stream: what arrived still closes the document, as on any error.
+                if sent and not closed:
+                    yield frames.chunk(frame_id("d", run, sent), CLOSING_CHUNK)
                 yield frames.error(frame_id("d", run, None), DELETED_DETAIL)
                 return
             if state.run != run:

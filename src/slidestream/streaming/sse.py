@@ -20,6 +20,9 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 _NON_PRESENTON_HEADERS = ("cache-control", "connection", "x-accel-buffering")
 
 
+NEVER_SECONDS = 10**9
+
+
 def _ping() -> ServerSentEvent:
     return ServerSentEvent(comment="ping", sep="\n")
 
@@ -53,7 +56,9 @@ def presenton_sse_response(frames: AsyncIterator[Frame]) -> EventSourceResponse:
     no heartbeats, and only `content-type: text/event-stream; charset=utf-8`.
 
     sse-starlette still does the disconnect handling; its extra headers are removed."""
-    response = EventSourceResponse(_presenton_events(frames), ping=0, sep="\n")
+    # Not `ping=0`: sse-starlette releases before its fix for that value spin and flood the
+    # stream with pings; an interval longer than any stream lives means none is ever sent.
+    response = EventSourceResponse(_presenton_events(frames), ping=NEVER_SECONDS, sep="\n")
     for name in _NON_PRESENTON_HEADERS:
         del response.headers[name]
     return response

@@ -268,6 +268,12 @@ function completeSlides(text) {
   return complete;
 }
 
+/** Whether a deck chunk opens the document (`{ "slides": [ `), rather than carrying a slide. */
+function isDeckOpening(chunk) {
+  const start = parsePartialJSON(chunk);
+  return isPlainObject(start) && Array.isArray(start.slides);
+}
+
 /** Always `{slides: [...]}`, whatever shape the partial text has reached. */
 function normalizeOutline(value) {
   const list = Array.isArray(value) ? value : isPlainObject(value) ? value.slides : undefined;
@@ -664,6 +670,11 @@ export class SlideStream extends EventTarget {
 
   #onChunk(chunk) {
     if (typeof chunk !== "string") return;
+    if (this.#prefix && !this.#text && isDeckOpening(chunk)) {
+      // Resumed right before the opening (the id of a reset frame): the document starts
+      // here after all, and a second opening in front of it would swallow every slide.
+      this.#prefix = "";
+    }
     this.#text += chunk;
     if (this.#kind === "outline") this.#updateOutline();
     else this.#updateSlides();
