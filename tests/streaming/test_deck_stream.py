@@ -265,3 +265,21 @@ async def test_heartbeats_and_first_bytes_come_while_nothing_else_does(
             assert '"type": "status"' in seen
             assert '"type": "chunk"' not in seen
             await client.post(f"{API}/presentation/cancel/{pid}")
+
+
+async def test_a_deck_deleted_mid_stream_still_closes_its_document(
+    http: httpx.AsyncClient, fake_llm: FakeLLMHandle
+) -> None:
+    import asyncio
+
+    pid = await prepared(http, n=3)
+    fake_llm.add_faults({"kind": "stall", "times": 1, "match": marker(0)})
+    reader = asyncio.create_task(read_all(http, deck_url(pid)))
+    await wait_for(lambda: fake_llm.waiting_on(marker(0)), bool, "the first slide is stalled")
+    deleted = await http.delete(f"{API}/presentation/{pid}")
+    assert deleted.status_code == 204
+    frames = await reader
+    assert frames[-1].type == "error"
+    assert frames[-1].data["detail"] == "The presentation was deleted"
+    # What arrived parses as it is, even though the deck is gone.
+    assert json.loads(chunks_text(frames)) == {"slides": []}

@@ -14,8 +14,7 @@ import httpx
 import pytest
 
 from slidestream.settings import Settings
-from slidestream.storage.repository import DeckState
-from slidestream.streaming.channels import InProcessChannel
+from slidestream.streaming.channels import presentation_topic
 from slidestream.streaming.readers import DeckStreamReader
 from tests.conftest import make_settings
 from tests.support.fake_llm import FakeLLMHandle
@@ -206,37 +205,26 @@ async def test_regeneration_mid_stream_ends_it_with_an_error_not_a_reset(
     assert received[-2].data == {"type": "chunk", "chunk": CLOSING}
 
 
-class _DeletedAfterOpening:
-    """A repository whose presentation is generating, with no slide yet, and then gone."""
-
-    def __init__(self) -> None:
-        self.reads = 0
-
-    async def deck_state(self, presentation_id: uuid.UUID) -> DeckState | None:
-        self.reads += 1
-        return DeckState(1, "generating", None) if self.reads <= 2 else None
-
-    async def slides_from(self, presentation_id: uuid.UUID, first_index: int) -> list[Any]:
-        return []
-
-
 @pytest.mark.parametrize("strict", [True, False], ids=["strict", "default"])
-async def test_a_deck_deleted_mid_stream_still_closes_the_document(strict: bool) -> None:
-    repository: Any = _DeletedAfterOpening()
+async def test_a_deck_deleted_mid_stream_still_closes_the_document(
+    strict: bool, client: httpx.AsyncClient, app: Any
+) -> None:
+    # Driven step by step on the real repository and channel, so the reader meets the
+    # deletion right after the opening chunk, with no terminal status in between.
+    runtime = app.state.runtime
+    pid = uuid.UUID((await create(client))["id"])
+    await runtime.repository.update_presentation(pid, {"deck_status": "generating", "deck_run": 1})
     reader = DeckStreamReader(
-        repository,
-        InProcessChannel(),
-        uuid.uuid4(),
-        None,
-        0.0,
-        resets=not strict,
-        commas=not strict,
+        runtime.repository, runtime.channel, pid, None, 60.0, resets=not strict, commas=not strict
     )
-    sent = [frame.data async for frame in reader.frames()]
-    # Presenton clients repair the text; slidestream's promise is that it parses as is.
-    assert [f.get("chunk", f.get("detail")) for f in sent] == [
-        OPENING,
-        CLOSING,
-        "The presentation was deleted",
+    frames = reader.frames()
+    opening = await anext(frames)
+    assert opening.data == {"type": "chunk", "chunk": OPENING}
+    assert await runtime.repository.delete_presentation(pid)
+    await runtime.channel.publish(presentation_topic(pid))
+    rest = [frame.data async for frame in frames]
+    assert rest == [
+        {"type": "chunk", "chunk": CLOSING},
+        {"type": "error", "detail": "The presentation was deleted"},
     ]
     assert json.loads(OPENING + CLOSING) == {"slides": []}
