@@ -1,7 +1,8 @@
 """The browser helper `/web/slidestream.js` in headless Chromium against a real server:
 partial JSON parsing, outline and deck streams, terminal frames, HTTP and server errors,
 reset frames. Network loss, resets after a reconnect and strict Presenton mode:
-test_slidestream_js_network.py.
+test_slidestream_js_network.py; recovering without ids from the stored presentation:
+test_slidestream_js_strict.py.
 
 Playwright's sync API drives the page, so these tests are sync and talk to the server with
 plain httpx calls; every wait is a condition with a deadline, never a sleep.

@@ -4,8 +4,9 @@
  * It wraps `EventSource` for `GET /api/v1/ppt/outlines/stream/{id}` and
  * `GET /api/v1/ppt/presentation/stream/{id}`: it accumulates `chunk` frames, parses the
  * partial JSON they form, hands out outlines and slides as plain data, and survives lost
- * networks (resuming by event id where the server sends ids, de-duplicating slides where it
- * does not). It never touches the DOM. Documentation: docs/browser-helper.md.
+ * networks (resuming by event id where the server sends ids; where it does not, re-reading
+ * the stored presentation first and de-duplicating slides on a replay). It never touches
+ * the DOM. Documentation: docs/browser-helper.md.
  */
 
 const OUTLINE_PATH = "/outlines/stream/";
@@ -290,6 +291,25 @@ function inferKind(url) {
   return String(url).includes(OUTLINE_PATH) ? "outline" : "deck";
 }
 
+/**
+ * `GET {base}/api/v1/ppt/presentation/{id}` for a stream URL `{base}/api/v1/ppt/
+ * (presentation|outlines)/stream/{id}`, or null when the URL has another shape.
+ */
+function storedPresentationUrl(streamUrl) {
+  let url;
+  try {
+    url = new URL(streamUrl, globalThis.location?.href ?? "http://localhost/");
+  } catch {
+    return null;
+  }
+  const match = /^(.*)\/(?:presentation|outlines)\/stream\/([^/]+)\/?$/.exec(url.pathname);
+  if (!match) return null;
+  url.pathname = `${match[1]}/presentation/${match[2]}`;
+  url.search = "";
+  url.hash = "";
+  return url.href;
+}
+
 function backoffDelay(attempt, initialMs, maxMs) {
   // Exponential with "equal jitter": half fixed, half random, so clients that lost the
   // same network do not come back in lockstep and no wait collapses to zero.
@@ -343,6 +363,7 @@ export class SlideStream extends EventTarget {
   #EventSource;
   #initialBackoffMs;
   #maxBackoffMs;
+  #presentationUrl; // the stored presentation, re-read before reconnecting without ids; or null
 
   #state = "idle";
   #es = null;
@@ -352,6 +373,8 @@ export class SlideStream extends EventTarget {
   #finished = false;
 
   #lastEventId = "";
+  #noIds = false; // the last frame came without an id: the server cannot resume
+  #connectedOnce = false;
   #firstFrameOfConnection = false;
   #text = "";
   #prefix = ""; // synthetic deck opening when resuming without the earlier text
@@ -375,6 +398,7 @@ export class SlideStream extends EventTarget {
       EventSourceImpl,
       maxBackoffMs = 30000,
       initialBackoffMs = 1000,
+      presentationUrl,
     } = {},
   ) {
     super();
@@ -387,6 +411,14 @@ export class SlideStream extends EventTarget {
     this.#EventSource = EventSourceImpl ?? globalThis.EventSource;
     this.#maxBackoffMs = Math.max(0, Number(maxBackoffMs));
     this.#initialBackoffMs = Math.max(0, Math.min(Number(initialBackoffMs), this.#maxBackoffMs));
+    // Where to re-read the stored presentation after a break without ids: derived from the
+    // stream URL unless given; false (or null, "") turns the re-read off.
+    this.#presentationUrl =
+      presentationUrl === undefined
+        ? storedPresentationUrl(this.#url)
+        : presentationUrl
+          ? String(presentationUrl)
+          : null;
     this.#lastEventId = lastEventId ? String(lastEventId) : "";
     // Earlier text only means something together with the id it ends at.
     this.#text = this.#lastEventId && typeof text === "string" ? text : "";
@@ -486,6 +518,7 @@ export class SlideStream extends EventTarget {
   #onOpen(es) {
     if (es !== this.#es || this.#finished) return;
     this.#firstFrameOfConnection = true;
+    this.#connectedOnce = true;
     const attempt = this.#attempt;
     this.#attempt = 0;
     this.#state = "open";
@@ -496,6 +529,16 @@ export class SlideStream extends EventTarget {
     if (es !== this.#es || this.#finished) return;
     this.#attempt += 1;
     this.#state = "reconnecting";
+    if (this.#noIds) {
+      // No ids: the browser's own reconnect would be a stream request without a position.
+      // On slidestream that starts a new run of a deck that failed or was cancelled in the
+      // meantime; on Presenton it generates the deck again. Hang up and decide ourselves.
+      const refused = es.readyState === CLOSED; // the browser gave up (an HTTP status)
+      es.close();
+      this.#es = null;
+      this.#scheduleRecovery(refused);
+      return;
+    }
     if (es.readyState !== CLOSED) {
       // The browser reconnects by itself (after `retry:`), sending Last-Event-ID.
       this.#emit("connection", { state: "reconnecting", attempt: this.#attempt });
@@ -569,6 +612,122 @@ export class SlideStream extends EventTarget {
     }, delay);
   }
 
+  // --- recovering without ids ----------------------------------------------------------
+
+  #scheduleRecovery(refused, status, detail) {
+    const delay = backoffDelay(this.#attempt, this.#initialBackoffMs, this.#maxBackoffMs);
+    const info = { state: "reconnecting", attempt: this.#attempt, delay };
+    if (status !== undefined) info.status = status;
+    if (detail !== undefined) info.detail = detail;
+    this.#emit("connection", info);
+    if (this.#finished) return; // a listener closed the stream
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      if (!this.#finished) this.#recover(refused);
+    }, delay);
+  }
+
+  /**
+   * After a break on a server without ids: re-read the stored presentation, then finish
+   * from it (deck completed; deck or outline failed or cancelled after this stream had
+   * connected) or open the stream again (still generating, or the server does not say).
+   */
+  async #recover(refused) {
+    if (!this.#presentationUrl) {
+      this.#reopen(refused);
+      return;
+    }
+    const probe = new AbortController();
+    this.#probe = probe;
+    const timer = setTimeout(() => probe.abort(), PROBE_TIMEOUT_MS);
+    let status;
+    let detail;
+    let stored;
+    try {
+      const response = await fetch(this.#presentationUrl, {
+        headers: { Accept: "application/json" },
+        credentials: this.#withCredentials ? "include" : "same-origin",
+        cache: "no-store",
+        signal: probe.signal,
+      });
+      status = response.status;
+      if (response.ok) {
+        try {
+          stored = await response.json();
+        } catch {
+          detail = `Not a JSON presentation: ${response.headers.get("content-type") ?? "no content-type"}`;
+        }
+      } else {
+        detail = describeError(status, await readSmallText(response, DETAIL_MAX_CHARS));
+      }
+    } catch {
+      // A network error or the read's own timeout: the network is still down.
+    } finally {
+      clearTimeout(timer);
+    }
+    if (this.#finished || this.#probe !== probe) return;
+    this.#probe = null;
+    if (status >= 400 && status < 500 && !RETRYABLE_4XX.has(status)) {
+      // The stored presentation cannot be read here (a gateway without that route, say):
+      // let the stream itself answer.
+      this.#reopen(refused);
+      return;
+    }
+    if (!isPlainObject(stored)) {
+      this.#attempt += 1;
+      this.#scheduleRecovery(refused, status, detail);
+      return;
+    }
+    const generation = isPlainObject(stored.generation) ? stored.generation : {};
+    const stage = generation[this.#kind === "deck" ? "deck_status" : "outline_status"];
+    if (this.#kind === "deck" && stage === "completed") {
+      // Finished while we were away: the rest comes from the stored deck, with no stream.
+      this.#handOutStored(stored);
+      if (!this.#finished) this.#onComplete(stored);
+      return;
+    }
+    if ((stage === "failed" || stage === "cancelled") && this.#connectedOnce) {
+      // The run this stream was reading ended while we were away; a stream request
+      // without an id would start a new one. End with the error the stream would have sent.
+      this.#handOutStored(stored);
+      if (this.#kind === "deck" && !this.#finished) this.#emit("slides", { slides: this.slides });
+      const fallback = stage === "cancelled" ? "Generation was cancelled" : "Generation failed";
+      const error = { detail: String(generation.error || fallback), reason: "server" };
+      this.#finish({ type: "error", ...error }, "error", error);
+      return;
+    }
+    this.#reopen(refused);
+  }
+
+  #reopen(refused) {
+    if (this.#finished) return;
+    // A browser that refused the last response (an HTTP status) would refuse it again:
+    // ask the server why first, as with ids.
+    if (refused) this.#diagnose();
+    else this.#connect();
+  }
+
+  /** Deck: hand out the stored slides not handed out yet; keep the stored copies. */
+  #handOutStored(presentation) {
+    if (this.#kind !== "deck" || !Array.isArray(presentation.slides)) return;
+    const stored = presentation.slides
+      .filter(isPlainObject)
+      .map((slide, position) => [Number.isInteger(slide.index) ? slide.index : position, slide])
+      .sort((a, b) => a[0] - b[0]);
+    const fresh = [];
+    for (const [index, slide] of stored) {
+      this.#slidesByIndex.set(index, slide);
+      if (this.#dispatched.has(index)) continue;
+      this.#dispatched.add(index);
+      fresh.push({ slide, index });
+    }
+    this.#rebuildSlideList();
+    for (const item of fresh) {
+      this.#emit("slide", item);
+      if (this.#finished) return;
+    }
+  }
+
   #teardown() {
     if (this.#es) {
       this.#es.close();
@@ -612,6 +771,7 @@ export class SlideStream extends EventTarget {
     }
     if (!isPlainObject(frame) || typeof frame.type !== "string") return;
     const id = event.lastEventId || "";
+    this.#noIds = !id;
     if (this.#firstFrameOfConnection) {
       this.#firstFrameOfConnection = false;
       // No id on a connection's first frame: the server does not resume (Presenton, or
