@@ -148,3 +148,53 @@ def test_a_deck_stopped_at_its_outline_is_in_the_library_and_opens_there(
     expect(page.locator(".library-thumb .ss-slide")).to_have_count(1)
     waiting.locator(".library-open").click()
     page.wait_for_url(f"**/#/outline/{outline_only}")
+
+
+def test_leaving_the_deck_takes_its_dialogs_and_present_mode_along(
+    page: Page, server: ThreadedServer
+) -> None:
+    pid = finished_deck(server.url, 3)
+    page.goto(f"{server.url}/#/library")
+    page.locator(".library-open").first.click()
+    page.wait_for_url(f"**/#/deck/{pid}")
+    wait_for_view(page, "completed")
+    page.get_by_role("button", name="Edit text").click()
+    expect(page.get_by_role("dialog", name="Edit slide 1")).to_be_visible()
+    page.go_back()  # the browser's Back with the editor open
+    page.wait_for_url("**/#/library")
+    expect(page.locator("dialog")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Your decks")).to_be_visible()
+
+    page.go_forward()
+    wait_for_view(page, "completed")
+    page.get_by_role("button", name="Present").click()
+    expect(page.get_by_role("dialog", name="Presentation")).to_be_visible()
+    page.go_back()
+    page.wait_for_url("**/#/library")
+    expect(page.locator(".present")).to_have_count(0)
+    assert page.evaluate("() => document.body.classList.contains('presenting')") is False
+    # Its key handler went with it: keys reach the library again.
+    delete = page.locator(".library-delete").first
+    delete.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("dialog", name="Delete this deck?")).to_be_visible()
+
+
+def test_previous_and_next_keep_the_focus_at_either_end(page: Page, server: ThreadedServer) -> None:
+    pid = finished_deck(server.url, 3)
+    open_deck(page, server.url, pid)
+    wait_for_view(page, "completed")
+    position = page.locator(".stage-position")
+    following = page.get_by_role("button", name="Next slide")
+    previous = page.get_by_role("button", name="Previous slide")
+    following.focus()
+    for shown in ("2 / 3", "3 / 3"):
+        page.keyboard.press("Enter")
+        expect(position).to_have_text(shown)
+    expect(following).to_be_disabled()
+    expect(previous).to_be_focused()
+    for shown in ("2 / 3", "1 / 3"):
+        page.keyboard.press("Enter")
+        expect(position).to_have_text(shown)
+    expect(previous).to_be_disabled()
+    expect(following).to_be_focused()

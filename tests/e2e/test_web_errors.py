@@ -182,3 +182,17 @@ def test_the_page_is_served_with_a_policy_that_forbids_inline_script(
     assert "<script>" not in response.text  # only <script type="module" src=...>
     assert not re.search(r"\son[a-z]+\s*=", response.text), "an inline event handler"
     assert "style=" not in response.text
+
+
+def test_a_deck_opened_before_its_outline_is_generated_starts_at_the_outline(
+    page: Page, server: ThreadedServer
+) -> None:
+    body = {"content": "Bike lanes for Main Street", "n_slides": 3, "language": "English"}
+    created = httpx.post(f"{server.url}{API}/presentation/create", json=body)
+    pid = created.json()["id"]
+    page.goto(f"{server.url}/#/deck/{pid}")  # e.g. a link shared before anyone went on
+    expect(page.get_by_role("heading", name="Shape the outline")).to_be_visible(timeout=DEADLINE_MS)
+    expect(page).to_have_url(re.compile(f"#/outline/{pid}$"))
+    expect(page.locator("textarea.outline-text")).to_have_count(3, timeout=DEADLINE_MS)
+    expect(page.get_by_role("alert")).to_have_count(0)
+    expect(page.get_by_role("button", name="Generate slides")).to_be_enabled()

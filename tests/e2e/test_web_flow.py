@@ -4,11 +4,12 @@ written live and edited, slides, downloads; and the same form used with the keyb
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 from pptx import Presentation
 
 from tests.e2e.test_web_support import (
@@ -17,6 +18,7 @@ from tests.e2e.test_web_support import (
     drop_file,
     presentation,
     wait_for_view,
+    wait_until,
     watched,
 )
 from tests.support.fake_llm import FakeLLMHandle
@@ -187,3 +189,27 @@ FOCUS_RING = """() => {
   };
   return drawn(el) || (el.closest("label") ? drawn(el.closest("label")) : false);
 }"""
+
+
+def test_a_page_left_while_its_request_runs_does_not_pull_the_person_back(
+    page: Page, server: ThreadedServer
+) -> None:
+    body = {"content": "Bike lanes for Main Street", "n_slides": 3, "language": "English"}
+    pid = httpx.post(f"{server.url}{API}/presentation/create", json=body).json()["id"]
+    page.goto(f"{server.url}/#/outline/{pid}")
+    generate = page.get_by_role("button", name="Generate slides")
+    expect(generate).to_be_enabled(timeout=DEADLINE_MS)
+    held: list[Route] = []
+    page.route("**/presentation/prepare", lambda route: held.append(route))
+    generate.click()
+    # Playwright runs the route handler while the page is being waited on.
+    wait_until(lambda: page.wait_for_timeout(20) or len(held), bool, "prepare to be held")
+    page.get_by_role("link", name="Library").click()
+    expect(page.get_by_role("heading", name="Your decks")).to_be_visible()
+    with page.expect_response("**/presentation/prepare") as answered:
+        held[0].continue_()
+    assert answered.value.ok
+    # Let the page run what follows the answer (a navigation, if it were wrong).
+    page.evaluate("() => new Promise((done) => setTimeout(done, 200))")
+    expect(page).to_have_url(re.compile("#/library$"))
+    expect(page.get_by_role("heading", name="Your decks")).to_be_visible()

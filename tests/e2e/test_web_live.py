@@ -7,9 +7,11 @@ it (the stall was for one call only) and the deck finishes, with no timing invol
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -18,6 +20,7 @@ from tests.conftest import make_settings
 from tests.e2e.test_web_support import (
     assert_whole_deck,
     deck_status,
+    finished_deck,
     open_deck,
     prepared_deck,
     presentation,
@@ -29,7 +32,7 @@ from tests.e2e.test_web_support import (
 )
 from tests.support.cut_proxy import CutProxy, cut_proxy
 from tests.support.fake_llm import FakeLLMHandle
-from tests.support.flows import marker
+from tests.support.flows import API, marker
 from tests.support.servers import ThreadedServer
 
 pytestmark = pytest.mark.browser
@@ -162,3 +165,71 @@ def test_cancel_keeps_the_written_slides_and_can_continue(
     page.get_by_role("button", name="Continue generating").click()
     wait_for_view(page, "completed")
     assert_whole_deck(page, server.url, pid)
+
+
+def test_one_slide_is_worked_on_at_a_time(
+    page: Page, server: ThreadedServer, fake_llm: FakeLLMHandle, llm_proxy: CutProxy
+) -> None:
+    pid = finished_deck(server.url, 3)
+    open_deck(page, server.url, pid)
+    wait_for_view(page, "completed")
+    hold_slide(fake_llm, 1)
+    page.get_by_role("button", name="Slide 2").click()
+    page.get_by_role("button", name="Regenerate").click()
+    page.get_by_role("dialog").get_by_role("button", name="Regenerate").click()
+    wait_until(lambda: fake_llm.waiting_on(marker(1)), bool, "slide 2's rewrite to stall")
+    # While slide 2 is rewritten nothing else can be started, on it or on another slide,
+    # and the "Rewriting" cover stays on slide 2.
+    tools = page.locator(".stage-tools button")
+    expect(tools).to_have_count(2)
+    for button in tools.all():
+        expect(button).to_be_disabled()
+    expect(page.locator(".stage-busy")).to_be_visible()
+    page.get_by_role("button", name="Slide 1").first.click()
+    expect(page.locator(".stage-position")).to_have_text("1 / 3")
+    expect(page.locator(".stage-busy")).to_be_hidden()
+    for button in tools.all():
+        expect(button).to_be_disabled()
+    expect(page.get_by_role("button", name="Download as PDF")).to_be_disabled()
+    llm_proxy.cut()  # ends the stalled call; the provider retries it
+    expect(page.get_by_role("button", name="Edit text")).to_be_enabled(timeout=60_000)
+    expect(page.get_by_role("button", name="Regenerate")).to_be_enabled()
+    assert len(fake_llm.calls_mentioning(marker(1))) >= 2
+
+
+def test_a_lost_network_while_the_outline_is_written_is_shown_and_resumed(
+    page: Page, server: ThreadedServer, fake_llm: FakeLLMHandle, llm_proxy: CutProxy
+) -> None:
+    body = {"content": "Bike lanes for Main Street OUTLINEHOLD", "n_slides": 3}
+    pid = httpx.post(f"{server.url}{API}/presentation/create", json=body).json()["id"]
+    fake_llm.add_faults({"kind": "stall", "times": 1, "match": "OUTLINEHOLD"})
+    with cut_proxy(server.url) as network:
+        page.goto(f"{network.url}/#/outline/{pid}")
+        wait_until(lambda: fake_llm.waiting_on("OUTLINEHOLD"), bool, "the outline to stall")
+        lost = page.locator(".outline-connection")
+        expect(lost).to_be_hidden()
+        network.block()
+        expect(lost).to_have_text(re.compile("^Connection lost, reconnecting"), timeout=60_000)
+        network.restore()
+        expect(lost).to_be_hidden(timeout=60_000)
+        llm_proxy.cut()  # the stalled outline call is retried and the outline is written
+        expect(page.locator("textarea.outline-text")).to_have_count(3, timeout=60_000)
+        expect(lost).to_be_hidden()
+        expect(page.get_by_role("alert")).to_have_count(0)
+
+
+def test_a_deck_deleted_while_it_is_watched_says_so_and_offers_a_way_on(
+    page: Page, server: ThreadedServer, fake_llm: FakeLLMHandle, llm_proxy: CutProxy
+) -> None:
+    pid = prepared_deck(server.url, SLIDES)
+    hold_slide(fake_llm, HELD)
+    open_deck(page, server.url, pid)
+    wait_for_slides(page, HELD)
+    wait_until_held(fake_llm)
+    # Deleted elsewhere (another tab, a colleague) while this page watches it.
+    assert httpx.delete(f"{server.url}{API}/presentation/{pid}").status_code == 204
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("This deck was deleted", timeout=60_000)
+    expect(alert.get_by_role("button", name="Continue generating")).to_have_count(0)
+    alert.get_by_role("link", name="Open the library").click()
+    expect(page.get_by_role("heading", name="No decks yet")).to_be_visible()

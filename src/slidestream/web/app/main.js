@@ -1,6 +1,7 @@
 // The web app's entry point: error boundary, routing, and one mounted view at a time.
 
 import { api } from "./api.js";
+import { closeDialogs } from "./components/dialog.js";
 import { clear, h } from "./dom.js";
 import { errorPanel, installErrorBoundary } from "./errors.js";
 import { start } from "./router.js";
@@ -8,6 +9,7 @@ import { mountDeck } from "./views/deck.js";
 import { mountLibrary } from "./views/library.js";
 import { mountNewDeck } from "./views/new-deck.js";
 import { mountOutline } from "./views/outline.js";
+import { stopPresenting } from "./views/present.js";
 
 const VIEWS = {
   new: mountNewDeck,
@@ -54,6 +56,9 @@ function highlightNav(name) {
 
 async function show(route) {
   const mine = ++generation;
+  // Dialogs and present mode belong to the view being left (Back, a link, a typed address).
+  closeDialogs();
+  stopPresenting();
   if (unmount) {
     try {
       unmount();

@@ -4,6 +4,12 @@
 import { h } from "../dom.js";
 
 let counter = 0;
+const open = new Set();
+
+/** Dismiss every open dialog (as Escape would): a view that is left takes its dialogs along. */
+export function closeDialogs() {
+  for (const dialog of [...open]) dialog.close();
+}
 
 /**
  * Open a modal. `build(close)` returns the body's children; `actions(close)` the buttons.
@@ -29,11 +35,13 @@ export function openDialog({ title, description, build = () => [], actions = () 
     if (description) dialog.setAttribute("aria-describedby", `${id}-desc`);
     dialog.append(body, h("div", { className: "dialog-actions" }, actions(close)));
     dialog.addEventListener("close", () => {
+      open.delete(dialog);
       dialog.remove();
       if (previous instanceof HTMLElement && previous.isConnected) previous.focus();
       resolve(result);
     });
     document.body.append(dialog);
+    open.add(dialog);
     dialog.showModal();
   });
 }

@@ -33,8 +33,12 @@ export function deckStage({ onMove, onEdit, onRegenerate }) {
     /** Show slide `index` of `total`: its geometry (null while it is being written). */
     show(index, total, geometry, slide, { editable, writing }) {
       position.textContent = total ? `${index + 1} / ${total}` : "";
+      const focused = document.activeElement;
       prev.disabled = index <= 0;
       next.disabled = index >= total - 1;
+      // At either end the button pressed is disabled: keep focus on the other one, not lost.
+      if (focused === next && next.disabled && !prev.disabled) prev.focus();
+      if (focused === prev && prev.disabled && !next.disabled) next.focus();
       const ready = Boolean(geometry);
       edit.disabled = !ready || !editable;
       regenerate.disabled = !ready || !editable;

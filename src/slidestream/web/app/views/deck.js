@@ -3,12 +3,12 @@
 // geometry. Then: navigate, edit a slide's text, regenerate a slide, read the speaker
 // notes, present full screen, download PPTX or PDF.
 
-import { api } from "../api.js";
+import { ApiError, api } from "../api.js";
 import { announce, h, icon } from "../dom.js";
 import { generationMessage, notice, plainMessage } from "../errors.js";
 import { slideTitle } from "../format.js";
 import { loadFonts } from "../fonts.js";
-import { href } from "../router.js";
+import { href, navigate } from "../router.js";
 import { deckNavigator } from "./deck-navigator.js";
 import { deckStage } from "./deck-stage.js";
 import { downloadDeck } from "./deck-export.js";
@@ -64,6 +64,9 @@ export async function mountDeck(root, { id }) {
   );
   root.append(view);
 
+  // One slide at a time is saved or rewritten: {index, message} while that runs.
+  let working = null;
+  let gone = false; // deleted on the server (elsewhere) while this page showed it
   const ready = () => deck.geometry.filter(Boolean).length;
   const busy = () => deck.status === "generating" || generation.streaming;
 
@@ -74,14 +77,15 @@ export async function mountDeck(root, { id }) {
     badge.textContent = labels[generating ? "generating" : deck.status] || "";
     badge.dataset.status = generating ? "generating" : deck.status;
     presentButton.disabled = ready() === 0;
-    pptx.disabled = pdf.disabled = generating || ready() === 0;
+    pptx.disabled = pdf.disabled = generating || ready() === 0 || Boolean(working) || gone;
     generation.setProgress(ready(), deck.total);
     showStage();
   }
 
   function showStage() {
     const i = deck.selected;
-    stage.show(i, deck.total, deck.geometry[i] || null, deck.slides[i], { editable: !busy(), writing: busy() });
+    stage.show(i, deck.total, deck.geometry[i] || null, deck.slides[i], { editable: !busy() && !working && !gone, writing: busy() });
+    stage.busy(working?.index === i ? working.message : null);
     nav.setWriting(busy());
   }
 
@@ -197,9 +201,43 @@ export async function mountDeck(root, { id }) {
     deck.status = /cancel/i.test(detail) ? "cancelled" : "failed";
     await Promise.allSettled([...drawing]); // count the slides that did arrive
     if (signal.aborted) return;
+    gone = await deleted(info);
+    if (signal.aborted) return;
+    if (gone) {
+      problems.replaceChildren(
+        notice({
+          title: "This deck was deleted",
+          message: "It was deleted while it was open here, with its slides and files.",
+          actions: [
+            h("a", { className: "btn btn-primary", href: href("library") }, "Open the library"),
+            h("a", { className: "btn", href: href("new") }, "Start a new deck"),
+          ],
+        }),
+      );
+      refreshState();
+      announce("This deck was deleted.");
+      return;
+    }
+    if (info?.reason === "http" && info.status === 400 && ready() === 0) {
+      // Not prepared yet (its outline is being written, or waits to be generated): the
+      // deck starts at its outline.
+      navigate("outline", id, {}, { replace: true });
+      return;
+    }
     stopped(detail, info);
     refreshState();
     announce(deck.status === "cancelled" ? "Generation was cancelled." : `Generation stopped: ${detail}`);
+  }
+
+  /** Whether the stream ended because the deck no longer exists. */
+  async function deleted(info) {
+    if (info?.reason === "http") return info.status === 404;
+    try {
+      await api.presentation(id, { signal });
+      return false;
+    } catch (error) {
+      return error instanceof ApiError && error.status === 404;
+    }
   }
 
   function onReset() {
@@ -219,14 +257,15 @@ export async function mountDeck(root, { id }) {
   async function edit() {
     const index = deck.selected;
     const slide = deck.slides[index];
-    if (!slide) return;
+    if (!slide || working) return;
     const change = await editSlideText(slide, index + 1);
-    if (!change) return;
+    if (!change || working || signal.aborted) return;
     await saveSlide(index, { ...slide, ...change }, "Saving…");
   }
 
   async function saveSlide(index, changed, message) {
-    stage.busy(message);
+    working = { index, message };
+    refreshState();
     try {
       const fresh = await api.presentation(id);
       const slides = fresh.slides.map((s) => (s.id === changed.id ? { ...s, content: changed.content, speaker_note: changed.speaker_note } : s));
@@ -238,7 +277,7 @@ export async function mountDeck(root, { id }) {
     } catch (error) {
       problems.replaceChildren(notice({ title: "The slide could not be saved", message: plainMessage(error) }));
     } finally {
-      stage.busy(null);
+      working = null;
       refreshState();
     }
   }
@@ -246,10 +285,11 @@ export async function mountDeck(root, { id }) {
   async function regenerate() {
     const index = deck.selected;
     const slide = deck.slides[index];
-    if (!slide) return;
+    if (!slide || working) return;
     const answer = await askRegenerate(index + 1);
-    if (!answer) return;
-    stage.busy(`Rewriting slide ${index + 1}…`);
+    if (!answer || working || signal.aborted) return;
+    working = { index, message: `Rewriting slide ${index + 1}…` };
+    refreshState();
     try {
       const fresh = await api.regenerateSlide(slide.id, answer.prompt);
       draw(index, fresh, await api.slideGeometry(id, fresh.index, { signal }));
@@ -258,7 +298,7 @@ export async function mountDeck(root, { id }) {
     } catch (error) {
       problems.replaceChildren(notice({ title: "The slide could not be regenerated", message: plainMessage(error) }));
     } finally {
-      stage.busy(null);
+      working = null;
       refreshState();
     }
   }

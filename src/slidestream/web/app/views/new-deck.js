@@ -155,7 +155,8 @@ export async function mountNewDeck(root) {
         include_table_of_contents: toc.checked,
         file_paths: file_paths.length ? file_paths : null,
       });
-      navigate("outline", created.id, { template: picker.value() });
+      // Left for another page meanwhile: the deck waits in the library at its outline.
+      if (!left) navigate("outline", created.id, { template: picker.value() });
     } catch (error) {
       submit.disabled = false;
       submit.replaceChildren("Write the outline", icon("right"));
@@ -165,4 +166,8 @@ export async function mountNewDeck(root) {
   [topic, slides].forEach((control) => control.addEventListener("input", () => control.hasAttribute("aria-invalid") && validate()));
   // The prompt is the page's one task; on small screens a keyboard popping up is unwelcome.
   if (matchMedia("(min-width: 700px)").matches) topic.focus({ preventScroll: true });
+  let left = false;
+  return () => {
+    left = true;
+  };
 }

@@ -74,9 +74,11 @@ export async function mountOutline(root, { id, query }) {
   let stream = null;
   let editor = null;
   let edited = false;
+  let left = false; // the view was left: a request still on its way must not navigate
   const chooser = await templateChooser(query.get("template") || "general");
   const template = chooser.select;
   const status = h("div", { className: "outline-status", role: "status" });
+  const connection = h("p", { className: "outline-connection", role: "status", hidden: true });
   const body = h("div", { className: "outline-body" });
   const problems = h("div", { className: "generate-status" });
   const count = h("span", { className: "outline-count" });
@@ -99,7 +101,7 @@ export async function mountOutline(root, { id, query }) {
     h(
       "div",
       { className: "outline-layout" },
-      h("section", { className: "outline-main", "aria-label": "Outline" }, status, body),
+      h("section", { className: "outline-main", "aria-label": "Outline" }, status, connection, body),
       h(
         "aside",
         { className: "outline-side card" },
@@ -116,8 +118,16 @@ export async function mountOutline(root, { id, query }) {
     count.textContent = n === 1 ? "1 slide" : `${n} slides`;
   };
 
+  function setConnection(state) {
+    body.dataset.connection = state;
+    const lost = state === "reconnecting";
+    connection.hidden = !lost;
+    connection.textContent = lost ? "Connection lost, reconnecting… The outline goes on being written on the server." : "";
+  }
+
   function showEditor(slides, { fromDraft = false } = {}) {
     edited = fromDraft;
+    setConnection("closed");
     stop.hidden = true;
     status.replaceChildren(
       fromDraft
@@ -137,6 +147,7 @@ export async function mountOutline(root, { id, query }) {
   }
 
   function showFailure(detail) {
+    setConnection("closed");
     stop.hidden = true;
     generate.disabled = true;
     const cancelled = /cancel/i.test(detail);
@@ -171,7 +182,9 @@ export async function mountOutline(root, { id, query }) {
       setCount(slides.length);
     });
     stream.addEventListener("connection", (event) => {
-      body.dataset.connection = event.detail.state;
+      const { state, attempt } = event.detail;
+      setConnection(state);
+      if (state === "reconnecting" && attempt === 1) announce("Connection lost. Reconnecting…");
     });
     stream.addEventListener("complete", (event) => {
       const slides = event.detail.presentation?.outlines?.slides || stream.outline.slides;
@@ -208,7 +221,7 @@ export async function mountOutline(root, { id, query }) {
       const layout = await api.layout(template.value);
       await api.prepare(id, slides, layout);
       forgetDraft(id);
-      navigate("deck", id);
+      if (!left) navigate("deck", id);
     } catch (error) {
       generate.disabled = false;
       generate.replaceChildren("Generate slides", icon("right"));
@@ -225,5 +238,8 @@ export async function mountOutline(root, { id, query }) {
   } else {
     startStream();
   }
-  return () => stream?.close();
+  return () => {
+    left = true;
+    stream?.close();
+  };
 }

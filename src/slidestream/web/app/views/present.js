@@ -7,6 +7,13 @@ import { slideFrame } from "../render.js";
 const NEXT = new Set(["ArrowRight", "ArrowDown", "PageDown", " ", "Spacebar", "Enter", "n"]);
 const PREV = new Set(["ArrowLeft", "ArrowUp", "PageUp", "Backspace", "p"]);
 
+let current = null;
+
+/** Leave present mode if it is on (the view that started it is being left). */
+export function stopPresenting() {
+  current?.leave();
+}
+
 /** slides: [{geometry, index}] (ready slides only); start: position in that list. */
 export function present(slides, start = 0, { onClose = () => {} } = {}) {
   if (!slides.length) return;
@@ -57,6 +64,7 @@ export function present(slides, start = 0, { onClose = () => {} } = {}) {
   function leave() {
     if (left) return;
     left = true;
+    current = null;
     document.removeEventListener("keydown", onKey, true);
     document.removeEventListener("fullscreenchange", onFullscreenChange);
     if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
@@ -66,6 +74,8 @@ export function present(slides, start = 0, { onClose = () => {} } = {}) {
     onClose(slides[position].index);
   }
 
+  current?.leave();
+  current = { leave };
   close.addEventListener("click", leave);
   stage.addEventListener("click", (event) => {
     const rect = stage.getBoundingClientRect();
