@@ -34,7 +34,7 @@ from slidestream.domain.presentations import (
 from slidestream.domain.views import presentation_with_slides
 from slidestream.errors import InvalidInput, SlidestreamError
 from slidestream.render.export import ExportFormat
-from slidestream.settings import GatewaySettings, Settings, load_settings
+from slidestream.settings import Settings, load_settings
 from slidestream.streaming.channels import presentation_topic
 from slidestream.templates.registry import (
     DEFAULT_LAYOUT_GROUP,
@@ -120,26 +120,19 @@ def gateway_command(
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
 ) -> None:
     """Run the gateway: Presenton-style routes behind API keys, forwarded to an upstream."""
-    import uvicorn
+    import os
+    import sys
 
-    from slidestream.gateway import create_gateway_app
-
-    settings = GatewaySettings(upstream_url=upstream) if upstream else GatewaySettings()
-    _configure_logging(settings.log_level)
-    if not settings.api_keys:
-        console.print(
-            "[red]error:[/red] no callers configured: set SLIDESTREAM_GATEWAY_API_KEYS "
-            "(caller=key,...)"
-        )
-        raise typer.Exit(code=2)
-    console.print(f"Gateway to {settings.upstream_url} for {len(settings.api_keys)} caller(s)")
-    uvicorn.run(
-        create_gateway_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level=settings.log_level,
-        timeout_graceful_shutdown=5,
-    )
+    # The gateway needs none of the modules this command line has loaded (rendering,
+    # templates, the server): replace this process with the gateway's own, lighter entry
+    # point (same process id, same environment).
+    command = [sys.executable, "-m", "slidestream.gateway"]
+    for name, value in (("--upstream", upstream), ("--host", host), ("--port", port)):
+        if value is not None:
+            command += [name, str(value)]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, command)
 
 
 @app.command()

@@ -422,11 +422,16 @@ class GatewaySettings(BaseSettings):
     stream_open_timeout_seconds: float = Field(
         default=30.0, gt=0, description="Longest wait for an upstream stream's response headers."
     )
-    max_upstream_connections: int = Field(default=1000, ge=1)
+    max_upstream_connections: int = Field(
+        default=1000,
+        ge=1,
+        description="Event streams open upstream at once (each holds a connection); plain "
+        "calls and downloads have a pool of this size of their own.",
+    )
 
     # --- streams ----------------------------------------------------------------------
     heartbeat_seconds: float = Field(
-        default=15.0, gt=0, description="A `: ping` goes out when the upstream is this silent."
+        default=15.0, gt=0, description="A `: ping` goes out when nothing was sent for this long."
     )
     drain_after_disconnect: bool = Field(
         default=False,
@@ -435,6 +440,21 @@ class GatewaySettings(BaseSettings):
     )
     drain_timeout_seconds: float = Field(
         default=1800.0, gt=0, description="Longest a left stream is drained."
+    )
+    resume_attempts: int = Field(
+        default=3,
+        ge=0,
+        description="Reconnections to the upstream, with `Last-Event-ID`, when a stream that "
+        "carries ids breaks mid-way (per break; 0 = send the client an error frame at once).",
+    )
+    resume_backoff_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        description="Wait before the first reconnection; doubled for each next one, "
+        "jittered to 50-100 %.",
+    )
+    resume_backoff_max_seconds: float = Field(
+        default=5.0, gt=0, description="Longest wait between two reconnections."
     )
 
     # --- one-shot generation ------------------------------------------------------------

@@ -88,7 +88,8 @@ def upstream(start_upstream: Callable[..., RunningUpstream]) -> RunningUpstream:
 @pytest.fixture
 def start_gateway(tmp_path: Path) -> Iterator[Callable[..., RunningGateway]]:
     """Start a gateway app in front of `upstream_url`: test callers (`X-Caller`) by
-    default, ownership in memory unless a store is given, settings overridable."""
+    default, ownership in memory unless a store is given, settings overridable, streams
+    read off the socket unless `direct_streams=False`."""
     with ExitStack() as stack:
 
         def start(
@@ -96,6 +97,7 @@ def start_gateway(tmp_path: Path) -> Iterator[Callable[..., RunningGateway]]:
             *,
             hooks: GatewayHooks = HEADER_HOOKS,
             store: OwnershipStore | None = None,
+            direct_streams: bool = True,
             **overrides: Any,
         ) -> RunningGateway:
             values: dict[str, Any] = {
@@ -105,6 +107,8 @@ def start_gateway(tmp_path: Path) -> Iterator[Callable[..., RunningGateway]]:
             }
             settings = GatewaySettings(**values)
             app = create_gateway_app(settings, hooks, store=store or MemoryOwnershipStore())
+            # False: streams through httpx, as when a proxy is configured.
+            app.state.gateway.upstream.direct_streams = direct_streams
             server = ThreadedServer(app).start()
             stack.callback(server.stop)
             return RunningGateway(server, app.state.gateway)

@@ -5,6 +5,7 @@ routes, and a raw SSE reader that sees comments too."""
 from __future__ import annotations
 
 import asyncio
+import gzip
 import os
 import subprocess
 import sys
@@ -138,6 +139,7 @@ class Script:
     stream: str = "complete"
     release: threading.Event = field(default_factory=threading.Event)
     file: bytes = b"PK\x03\x04 a presentation"
+    gzip_file: bool = False  # compress the file whatever the request accepts
 
 
 def _frame(envelope: str) -> bytes:
@@ -148,6 +150,14 @@ CHUNK = _frame('{"type": "chunk", "chunk": "{ \\"slides\\": [ "}')
 COMPLETE = _frame('{"type": "complete", "presentation": {"slides": []}}')
 
 
+# Headers of the upstream's answers that are the upstream's business, not the caller's.
+UPSTREAM_ONLY_HEADERS = {
+    "Set-Cookie": "upstream-session=secret; HttpOnly",
+    "Keep-Alive": "timeout=5",
+    "X-Upstream-Internal": "10.0.0.7",
+}
+
+
 def scripted_upstream(script: Script) -> FastAPI:
     """A Presenton-like upstream (FastAPI, so unknown routes answer `{"detail": "Not
     Found"}`) whose stream does what `script.stream` says:
@@ -156,16 +166,24 @@ def scripted_upstream(script: Script) -> FastAPI:
     - `hold`: headers at once, then nothing until `script.release` is set;
     - `hold_headers`: not even headers until `script.release` is set;
     - `no_terminal`: two chunks, then a clean end without a terminal frame;
+    - `ids_then_end`: chunks with ids `s:0`, `s:1`, then a clean end; asked again with
+      `Last-Event-ID: s:1`, its opening, chunk `s:2` and a complete frame;
+    - `ids_then_refuse`: the same first answer; asked again, 400 (an unknown position);
     - `500_json`, `500_text`, `503`, `not_sse`: errors before any frame.
     """
     app = FastAPI()
 
     @app.post("/api/v1/ppt/presentation/create")
-    async def create_presentation() -> dict[str, str]:
-        return {"id": str(uuid.uuid4())}
+    async def create_presentation() -> Response:
+        return JSONResponse({"id": str(uuid.uuid4())}, headers=UPSTREAM_ONLY_HEADERS)
 
     @app.get("/api/v1/ppt/presentation/stream/{pid}")
-    async def stream(pid: str) -> Response:
+    async def stream(pid: str, request: Request) -> Response:
+        position = request.headers.get("last-event-id")
+        if script.stream.startswith("ids_") and position is not None:
+            if script.stream == "ids_then_refuse" or position != "s:1":
+                return JSONResponse({"detail": "Unknown Last-Event-ID"}, status_code=400)
+            return StreamingResponse(iter(RESUMED), media_type="text/event-stream")
         if script.stream == "500_json":
             return JSONResponse({"detail": "The database is on fire"}, status_code=500)
         if script.stream == "500_text":
@@ -178,7 +196,9 @@ def scripted_upstream(script: Script) -> FastAPI:
             return JSONResponse({"hello": "world"})
         if script.stream == "hold_headers":
             await asyncio.to_thread(script.release.wait)
-        return StreamingResponse(_frames(script), media_type="text/event-stream")
+        return StreamingResponse(
+            _frames(script), media_type="text/event-stream", headers=UPSTREAM_ONLY_HEADERS
+        )
 
     @app.post("/api/v1/ppt/presentation/export")
     async def export(request: Request) -> dict[str, str]:
@@ -187,12 +207,40 @@ def scripted_upstream(script: Script) -> FastAPI:
 
     @app.get("/app_data/exports/deck.pptx")
     async def exported_file() -> Response:
-        return Response(script.file, media_type="application/octet-stream")
+        if script.gzip_file:
+            return Response(
+                gzip.compress(script.file),
+                media_type="application/octet-stream",
+                headers={"Content-Encoding": "gzip"},
+            )
+        return Response(
+            script.file, media_type="application/octet-stream", headers=UPSTREAM_ONLY_HEADERS
+        )
 
     return app
 
 
+def _with_id(event_id: str, envelope: str) -> bytes:
+    return f"id: {event_id}\n".encode() + _frame(envelope)
+
+
+WITH_IDS = [
+    b": upstream\nretry: 1000\n\n",
+    _with_id("s:0", '{"type": "chunk", "chunk": "{ \\"slides\\": [ "}'),
+    _with_id("s:1", '{"type": "chunk", "chunk": "{\\"index\\": 0}"}'),
+]
+RESUMED = [
+    b": upstream\nretry: 1000\n\n",
+    _with_id("s:2", '{"type": "chunk", "chunk": ", {\\"index\\": 1} ] }"}'),
+    _with_id("s:end", '{"type": "complete", "presentation": {"slides": []}}'),
+]
+
+
 async def _frames(script: Script) -> Any:
+    if script.stream.startswith("ids_"):
+        for frame in WITH_IDS:
+            yield frame
+        return
     if script.stream == "hold":
         await asyncio.to_thread(script.release.wait)
     yield CHUNK

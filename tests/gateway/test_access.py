@@ -2,18 +2,45 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
+import pytest
+from fastapi import FastAPI
 
-from slidestream.gateway import Caller, GatewayHooks, Resource, SqlOwnershipStore
+from slidestream.gateway import (
+    Caller,
+    GatewayHooks,
+    GatewaySettings,
+    MemoryOwnershipStore,
+    Resource,
+    SqlOwnershipStore,
+    create_gateway_router,
+)
 from tests.gateway.conftest import HEADER_HOOKS, RunningGateway, RunningUpstream
-from tests.gateway.support import caller_client, deck_stream, outline_stream, prepared
+from tests.gateway.support import (
+    RequestLog,
+    Script,
+    caller_client,
+    deck_stream,
+    outline_stream,
+    prepared,
+    scripted_upstream,
+)
 from tests.support.flows import API
+from tests.support.servers import threaded_server
 from tests.support.sse import read_all
 
 PID = "6f1d7a2e-3b9c-4d5e-8f70-1a2b3c4d5e6f"
+
+
+@pytest.fixture
+def script_upstream() -> Iterator[RunningUpstream]:
+    """The scripted Presenton-like upstream, its requests recorded."""
+    log = RequestLog(scripted_upstream(Script()))
+    with threaded_server(log) as server:
+        yield RunningUpstream(server, log)
 
 
 async def _routes_of(client: httpx.AsyncClient, pid: str, task_id: str) -> list[httpx.Response]:
@@ -47,6 +74,51 @@ async def test_an_unauthenticated_caller_gets_401_before_any_upstream_call(
         assert answer.status_code == 401, answer.request.url
         assert answer.json() == {"detail": "Not authenticated"}
         assert answer.headers["www-authenticate"].startswith("Bearer")
+    assert upstream.log.api_requests() == []
+
+
+async def test_authentication_comes_before_the_body_and_parameters_are_read(
+    gateway: RunningGateway, upstream: RunningUpstream
+) -> None:
+    # Broken JSON, a body of the wrong shape, a bad query value, an over-long header: an
+    # anonymous caller learns nothing about what the routes expect, only that it must log in.
+    broken = {"content": b'{"content": "x", ', "headers": {"Content-Type": "application/json"}}
+    async with caller_client(gateway.url, None) as anonymous:
+        answers = [
+            await anonymous.post("/presentations/create", **broken),  # type: ignore[arg-type]
+            await anonymous.post(f"/presentations/{PID}/prepare", **broken),  # type: ignore[arg-type]
+            await anonymous.post("/presentations/generate", **broken),  # type: ignore[arg-type]
+            await anonymous.post("/presentations/generate/async", json=["not", "an", "object"]),
+            await anonymous.get(f"/presentations/{PID}/export", params={"format": "doc"}),
+            await anonymous.get(deck_stream(PID), headers={"Last-Event-ID": "x" * 500}),
+        ]
+    for answer in answers:
+        assert answer.status_code == 401, (answer.request.url, answer.text)
+        assert answer.json() == {"detail": "Not authenticated"}
+        assert answer.headers["www-authenticate"].startswith("Bearer")
+    assert upstream.log.api_requests() == []
+    # Authenticated, the same broken body is FastAPI's 422, still without an upstream call.
+    async with caller_client(gateway.url, "alice") as alice:
+        invalid = await alice.post("/presentations/create", **broken)  # type: ignore[arg-type]
+    assert invalid.status_code == 422
+    assert invalid.json()["detail"][0]["type"] == "json_invalid"
+    assert upstream.log.api_requests() == []
+
+
+async def test_a_mounted_router_authenticates_first_too(upstream: RunningUpstream) -> None:
+    host = FastAPI()
+    settings = GatewaySettings(upstream_url=upstream.url)
+    router = create_gateway_router(settings, HEADER_HOOKS, store=MemoryOwnershipStore())
+    host.include_router(router, prefix="/api")
+    with threaded_server(host) as server:
+        async with caller_client(f"{server.url}/api", None) as anonymous:
+            answer = await anonymous.post(
+                "/presentations/create",
+                content=b"{not json",
+                headers={"Content-Type": "application/json"},
+            )
+    assert answer.status_code == 401
+    assert answer.headers["www-authenticate"].startswith("Bearer")
     assert upstream.log.api_requests() == []
 
 
@@ -145,3 +217,43 @@ async def test_an_id_cannot_smuggle_a_query_or_path_upstream(
     (seen,) = upstream.log.api_requests()
     assert seen.path == "/api/v1/ppt/presentation/status/task-1?format=pdf"
     assert seen.query == ""
+
+
+async def test_credentials_and_cookies_stay_on_their_own_side(
+    start_gateway: Callable[..., RunningGateway], script_upstream: RunningUpstream
+) -> None:
+    # The upstream sets a cookie (and other headers of its own) on every answer; callers
+    # send their own cookies and credentials to the gateway.
+    running = start_gateway(script_upstream.url)
+    callers_own = {
+        "Cookie": "session=callers-own",
+        "Authorization": "Bearer callers-own-token",
+        "Proxy-Authorization": "Basic Y2FsbGVy",
+        "X-Forwarded-For": "203.0.113.9",
+    }
+    answers = []
+    for name in ("alice", "bob"):
+        async with caller_client(running.url, name) as caller:
+            caller.headers.update(callers_own)
+            created = await caller.post("/presentations/create", json={"content": "x"})
+            pid = created.json()["id"]
+            answers += [
+                created,
+                await caller.get(deck_stream(pid)),
+                await caller.get(f"/presentations/{pid}/export"),
+            ]
+    # Nothing of the upstream's own reaches a caller...
+    for answer in answers:
+        assert answer.status_code == 200, answer.text
+        assert not {"set-cookie", "keep-alive", "x-upstream-internal"} & set(answer.headers)
+    # ...and nothing of a caller's (nor the upstream's cookie, kept from an earlier answer
+    # and sent with everyone's requests) reaches the upstream: only the gateway's key.
+    seen = script_upstream.log.requests
+    # Per caller: create, stream, and the download (slidestream's route, which this
+    # upstream lacks, then Presenton's export and its file).
+    assert len(seen) == 10
+    for request in seen:
+        assert request.headers["authorization"].startswith("Bearer upstream-key-")
+        assert not {"cookie", "proxy-authorization", "x-forwarded-for", "x-caller"} & set(
+            request.headers
+        ), request.path

@@ -49,6 +49,7 @@ async def test_a_client_that_leaves_releases_the_upstream_stream(
     assert '"type": "complete"' not in stream.text
     assert '"type": "error"' not in stream.text
     assert running.gateway.draining == 0
+    assert running.gateway.upstream.open_streams == 0  # its connection slot is free again
 
 
 @STRICT
@@ -71,6 +72,7 @@ async def test_with_drain_the_upstream_stream_is_read_to_its_end(
     await wait_for(lambda: stream.ended, bool, "the drained upstream stream ends")
     assert '"type": "error"' in stream.text
     await wait_for(lambda: running.gateway.draining, lambda n: n == 0, "the drain finishes")
+    assert running.gateway.upstream.open_streams == 0
 
 
 async def test_a_stream_read_to_its_end_leaves_nothing_to_drain(

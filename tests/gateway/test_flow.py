@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from slidestream.gateway import GatewaySettings, MemoryOwnershipStore, create_gateway_router
@@ -73,9 +74,11 @@ async def test_three_steps_through_a_mounted_router_relay_the_upstream_frames(
     assert '"type": "complete"' in events[-1]
 
 
+@pytest.mark.parametrize("direct_streams", [True, False], ids=["direct", "httpx"])
 async def test_parsed_frames_are_identical_to_the_direct_stream(
-    gateway: RunningGateway, upstream: RunningUpstream
+    start_gateway: Callable[..., RunningGateway], upstream: RunningUpstream, direct_streams: bool
 ) -> None:
+    gateway = start_gateway(upstream.url, direct_streams=direct_streams)
     async with (
         caller_client(gateway.url, "alice") as through,
         httpx.AsyncClient(base_url=upstream.url, timeout=30) as direct,

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from slidestream.gateway.relay import LOST
 from tests.gateway.conftest import RunningGateway, RunningUpstream
 from tests.gateway.support import (
     blocks,
@@ -21,9 +22,10 @@ from tests.gateway.support import (
     prepared,
     raw_stream,
 )
+from tests.support.cut_proxy import cut_proxy
 from tests.support.fake_llm import FakeLLMHandle
 from tests.support.flows import deck_url, marker
-from tests.support.sse import chunks_text, read_all, slide_frames
+from tests.support.sse import chunks_text, open_stream, read_all, slide_frames
 
 
 @pytest.fixture
@@ -100,3 +102,27 @@ async def test_outline_stream_through_the_gateway(
     assert sum(1 for f in frames if f.terminal) == 1
     assert len(json.loads(chunks_text(frames))["slides"]) == 3
     assert len(frames[-1].data["presentation"]["outlines"]["slides"]) == 3
+
+
+async def test_a_cut_stream_without_ids_is_not_reopened(
+    start_gateway: Callable[..., RunningGateway],
+    upstream: RunningUpstream,
+    fake_llm: FakeLLMHandle,
+) -> None:
+    # Presenton's frames carry no id: the gateway has no position to reopen the stream
+    # from (opening it again would start from the top), so the client gets the error frame.
+    with cut_proxy(upstream.url) as proxy:
+        running = start_gateway(proxy.url, resume_attempts=3, resume_backoff_seconds=0.01)
+        async with caller_client(running.url, "alice") as gateway:
+            pid = await prepared(gateway, n=4)
+            fake_llm.add_faults({"kind": "stall", "times": 1, "match": marker(2)})
+            frames = []
+            async with open_stream(gateway, deck_stream(pid)) as source:
+                async for frame in source:
+                    frames.append(frame)
+                    if len(slide_frames(frames)) == 2 and proxy.open_connections:
+                        proxy.cut()
+    assert [s["index"] for s in slide_frames(frames)] == [0, 1]
+    assert frames[-1].data == {"type": "error", "detail": LOST}
+    assert sum(1 for f in frames if f.terminal) == 1
+    assert len(upstream.log.streams()) == 1

@@ -73,3 +73,27 @@ def test_an_endless_event_is_refused() -> None:
     with pytest.raises(EventTooLarge):
         for _ in range(MAX_EVENT_BYTES // (1024 * 1024) + 2):
             parser.feed(line + b"\n")
+
+
+@pytest.mark.parametrize("cut", [1, 2, 3, 4])
+def test_a_byte_order_mark_cut_between_reads_is_still_dropped(cut: int) -> None:
+    data = b"\xef\xbb\xbfdata: a\n\ndata: b\n\n"
+    parser = SSEParser()
+    events = parser.feed(data[:cut]) + parser.feed(data[cut:])
+    assert events == [SSEEvent(b"data: a"), SSEEvent(b"data: b")]
+
+
+def test_ids_as_a_client_would_read_them() -> None:
+    (plain, spaced, empty, bare, nul, none, last) = SSEParser().feed(
+        b"id: d1:2\ndata: x\n\n"
+        b"id:d1:3\n\n"
+        b"id: \ndata: x\n\n"
+        b"id\n\n"
+        b"id: a\0b\ndata: x\n\n"
+        b'data: {"id": 1}\n\n'
+        b"id: one\nid: two\n\n"
+    )
+    assert (plain.id, spaced.id, empty.id, bare.id) == ("d1:2", "d1:3", "", "")
+    assert nul.id is None  # ignored, as clients ignore it
+    assert none.id is None and none.has_data
+    assert last.id == "two" and not last.has_data

@@ -29,6 +29,7 @@ def upstream(
     tmp_path_factory: pytest.TempPathFactory, fake_llm_server: FakeLLMHandle
 ) -> Iterator[RunningUpstream]:
     """One slidestream upstream for the module (gateway processes are slow to start)."""
+    fake_llm_server.reset()  # no faults left over from other modules' tests
     settings = make_settings(tmp_path_factory.mktemp("upstream"), fake_llm_server.api_url)
     log = RequestLog(create_app(settings))
     server = ThreadedServer(log).start()
@@ -170,3 +171,42 @@ def test_without_api_keys_the_gateway_refuses_to_start(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "SLIDESTREAM_GATEWAY_API_KEYS" in result.stderr
+
+
+def test_the_gateway_process_runs_light_on_uvloop_and_httptools(gateway: GatewayProcess) -> None:
+    # `slidestream gateway` replaced itself with the gateway's own entry point, which runs
+    # uvicorn as production does (uvicorn[standard]: uvloop, httptools).
+    assert gateway.process is not None
+    proc = Path(f"/proc/{gateway.process.pid}")
+    if not proc.exists():
+        pytest.skip("needs /proc")
+    assert proc.joinpath("cmdline").read_bytes().split(b"\0")[1:3] == [
+        b"-m",
+        b"slidestream.gateway",
+    ]
+    libraries = proc.joinpath("maps").read_text()
+    assert "uvloop" in libraries and "httptools" in libraries
+
+
+def test_the_gateway_app_loads_no_rendering_templates_or_migrations() -> None:
+    script = (
+        "import sys; from slidestream.gateway.serve import main; "
+        "from slidestream.gateway import create_gateway_app, GatewaySettings; "
+        "create_gateway_app(GatewaySettings(data_dir='.')); "
+        "print('\\n'.join(sorted(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    loaded = result.stdout.split()
+    heavy = (
+        "slidestream.render",
+        "slidestream.templates",
+        "slidestream.generation",
+        "slidestream.storage",
+        "slidestream.app",
+        "alembic",
+        "pptx",
+        "fpdf",
+    )
+    assert [m for m in loaded if m.startswith(heavy)] == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import Receive, Scope, Send
 
 from slidestream import __version__
 from slidestream.api.errors import install_error_handlers
@@ -17,6 +18,19 @@ from slidestream.gateway.routes import build_router
 from slidestream.settings import GatewaySettings
 
 CORS_HEADERS = ["Authorization", "Content-Type", "Last-Event-ID", "X-API-Key"]
+# Requests whose body the gateway never reads: no limit to watch, and a relayed stream's
+# frames skip one wrapper each.
+BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class GatewayBodyLimit(BodySizeLimit):
+    """The server's request size limit, for the methods that carry a body."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in BODILESS:
+            await self.app(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
 
 
 def create_gateway_router(
@@ -55,10 +69,16 @@ def create_gateway_app(
 
     @app.get("/health", tags=["health"])
     async def health() -> dict[str, object]:
-        """Liveness of the gateway itself (the upstream is not called)."""
-        return {"status": "ok", "version": __version__, "draining": gateway.draining}
+        """Liveness of the gateway itself (the upstream is not called), with the streams
+        it relays (each holds an upstream connection) and those it drains."""
+        return {
+            "status": "ok",
+            "version": __version__,
+            "streams": gateway.upstream.open_streams,
+            "draining": gateway.draining,
+        }
 
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(GatewayBodyLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         # Added last, so it is outermost: refusals (401, 413) carry CORS headers too.
         app.add_middleware(

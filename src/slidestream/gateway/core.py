@@ -9,6 +9,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -23,9 +24,10 @@ from slidestream.gateway.hooks import (
     UpstreamRequest,
 )
 from slidestream.gateway.ownership import OwnershipStore, SqlOwnershipStore
-from slidestream.gateway.relay import UpstreamStream
+from slidestream.gateway.relay import Relay, ResumePolicy
 from slidestream.gateway.responses import RelayResponse
 from slidestream.gateway.upstream import Upstream
+from slidestream.gateway.wire import UpstreamStream
 from slidestream.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
@@ -70,6 +72,12 @@ class Gateway:
         )
         self.upstream = Upstream(settings)
         self.drains: set[asyncio.Task[None]] = set()
+        self.waiting = 0  # synchronous generates waiting for their deck
+        self.resume_policy = ResumePolicy(
+            attempts=settings.resume_attempts,
+            backoff=settings.resume_backoff_seconds,
+            max_backoff=settings.resume_backoff_max_seconds,
+        )
 
     @asynccontextmanager
     async def lifespan(self, _app: Any = None) -> AsyncIterator[None]:
@@ -130,31 +138,38 @@ class Gateway:
     async def open_file(self, caller: Caller, call: UpstreamRequest) -> httpx.Response:
         """An upstream download for this caller, body not yet read; close it when done."""
         call, key = await self.prepared(caller, call)
-        return await self.upstream.open(call, key, sse=False)
+        return await self.upstream.open(call, key)
 
     async def relay(self, caller: Caller, call: UpstreamRequest, label: str) -> Response:
         """Open an upstream stream and relay it: errors before it starts are JSON answers,
         everything after is frames."""
         call, key = await self.prepared(caller, call)
-        response = await self.upstream.open(call, key, sse=True)
-        if response.status_code == 204:
-            await response.aclose()  # a resume after the terminal frame: nothing more to send
+        stream = await self.upstream.open_stream(call, key)
+        if stream.status_code == 204:
+            await stream.aclose()  # a resume after the terminal frame: nothing more to send
             return Response(status_code=204)
-        if not response.headers.get("content-type", "").startswith("text/event-stream"):
-            await response.aclose()
+        if not stream.headers.get("content-type", "").startswith("text/event-stream"):
+            await stream.aclose()
             raise HTTPException(502, "The presentation server did not answer with an event stream")
         log.info("gateway.stream.open stream=%s caller=%s", label, caller.id)
+
+        async def reopen(last_event_id: str) -> UpstreamStream:
+            # The same request, positioned after the last frame the client was sent.
+            headers = {k: v for k, v in call.headers.items() if k.lower() != "last-event-id"}
+            headers["Last-Event-ID"] = last_event_id
+            return await self.upstream.open_stream(replace(call, headers=headers), key)
+
         return RelayResponse(
-            UpstreamStream(response, label),
+            Relay(stream, label, reopen=reopen, policy=self.resume_policy),
             heartbeat_seconds=self.settings.heartbeat_seconds,
             on_client_gone=self._client_gone,
         )
 
-    def _client_gone(self, stream: UpstreamStream) -> None:
+    def _client_gone(self, relay: Relay) -> None:
         if not self.settings.drain_after_disconnect:
-            stream.close()
+            relay.close()
             return
-        task = stream.detach(self.settings.drain_timeout_seconds)
+        task = relay.detach(self.settings.drain_timeout_seconds)
         self.drains.add(task)
         task.add_done_callback(self.drains.discard)
 

@@ -72,9 +72,13 @@ async def _presenton_export(
 
 def _file_response(response: httpx.Response, export_as: ExportFormat) -> StreamingResponse:
     headers = {"content-disposition": f'attachment; filename="presentation.{export_as}"'}
-    for name in ("content-disposition", "content-length"):
-        if name in response.headers:
-            headers[name] = response.headers[name]
+    if "content-disposition" in response.headers:
+        headers["content-disposition"] = response.headers["content-disposition"]
+    # The body is passed on decoded: the upstream's length is only right for an
+    # uncompressed body (identity was asked for, but an upstream may compress anyway).
+    encoding = response.headers.get("content-encoding", "identity").lower()
+    if "content-length" in response.headers and encoding == "identity":
+        headers["content-length"] = response.headers["content-length"]
 
     async def body() -> AsyncIterator[bytes]:
         try:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import HTTPException
+from starlette.types import Receive
 
 from slidestream.gateway.core import Gateway
 from slidestream.gateway.hooks import Caller, UpstreamRequest
@@ -22,6 +23,8 @@ from slidestream.gateway.upstream import API_PREFIX, json_object, segment
 log = logging.getLogger(__name__)
 
 FIRST_POLL_SECONDS = 0.25
+# Nobody reads the answer to a request whose client has gone; nginx's word for it.
+CLIENT_CLOSED = 499
 # Consecutive failed status polls (upstream unreachable or 5xx) before giving up.
 POLL_FAILURES = 5
 FAILED = "Presentation generation failed"
@@ -56,15 +59,19 @@ async def generate_and_wait(
     *,
     status_path: Callable[[str], str],
     async_path: str,
+    receive: Receive | None = None,
 ) -> dict[str, Any]:
     """Wait for the deck (up to `generate_wait_seconds`, if set); `status_path(task_id)`
-    and `async_path` are the gateway's own routes, named in the 504 ending a long wait."""
+    and `async_path` are the gateway's own routes, named in the 504 ending a long wait.
+    With the request's `receive`, the wait (and its polling) ends when the client leaves;
+    the generation goes on upstream."""
     task = await start_task(gateway, caller, body)
     task_id = str(task.get("id", ""))
     ceiling = gateway.settings.generate_wait_seconds or None
+    gateway.waiting += 1
     try:
         async with asyncio.timeout(ceiling):
-            return await _until_done(gateway, caller, task)
+            return await _unless_gone(_until_done(gateway, caller, task), receive, task_id)
     except TimeoutError as error:
         log.info("gateway.generate.ceiling task_id=%s", task_id)
         raise HTTPException(
@@ -73,6 +80,30 @@ async def generate_and_wait(
             f"{status_path(task_id)} until its status is completed; "
             f"behind short timeouts, start with POST {async_path} instead.",
         ) from error
+    finally:
+        gateway.waiting -= 1
+
+
+async def _unless_gone(waiting: Any, receive: Receive | None, task_id: str) -> dict[str, Any]:
+    """`waiting`'s result, unless the client disconnects first."""
+    done_waiting: asyncio.Task[dict[str, Any]] = asyncio.ensure_future(waiting)
+    if receive is None:
+        return await done_waiting
+    gone = asyncio.ensure_future(_disconnected(receive))
+    try:
+        await asyncio.wait({done_waiting, gone}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for pending in (done_waiting, gone):
+            pending.cancel()
+    if done_waiting.done() and not done_waiting.cancelled():
+        return done_waiting.result()
+    log.info("gateway.generate.client_gone task_id=%s", task_id)
+    raise HTTPException(CLIENT_CLOSED, f"The client left; task {task_id} goes on upstream")
+
+
+async def _disconnected(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 async def _until_done(gateway: Gateway, caller: Caller, task: dict[str, Any]) -> dict[str, Any]:

@@ -10,13 +10,13 @@ import asyncio
 from collections import OrderedDict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, make_url, select
+from sqlalchemy import Column, DateTime, MetaData, String, Table, event, make_url, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from slidestream.gateway.hooks import Resource
-from slidestream.storage.database import create_engine
 
 CACHE_SIZE = 50_000
 
@@ -65,7 +65,7 @@ class SqlOwnershipStore:
         parsed = make_url(url)
         if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        self._engine = create_engine(url)
+        self._engine = _engine(url)
         self._ready = False
         self._lock = asyncio.Lock()
         self._cache: OrderedDict[Resource, str] = OrderedDict()
@@ -117,3 +117,23 @@ class SqlOwnershipStore:
 
     async def aclose(self) -> None:
         await self._engine.dispose()
+
+
+def _engine(url: str) -> AsyncEngine:
+    """The store's engine: SQLite in WAL mode with a busy timeout (several gateway
+    processes may share the file), others as they come. Not the server's engine factory,
+    which brings the migration machinery along: the gateway has one table and no
+    migrations, and starts without them."""
+    if not url.startswith("sqlite"):
+        return create_async_engine(url, pool_pre_ping=True)
+    engine = create_async_engine(url, connect_args={"timeout": 30})
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()

@@ -1,13 +1,20 @@
 """The gateway's HTTP surface: the seed's "our backend" routes, each forwarded to the
 upstream's `/api/v1/ppt/...` after authentication and an ownership check.
 
+Authentication comes first, before FastAPI reads the body or validates a parameter: every
+route is an `AuthenticatedRoute`, whose handler asks the `authenticate` hook before it runs
+FastAPI's own, so an anonymous caller gets 401 whatever it sent (never a 422 that tells it
+what the route expects).
+
 No `from __future__ import annotations` here: FastAPI must see the dependency types that
 are built inside `build_router` (they close over the gateway) as objects, not names.
 """
 
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Query, Request
+from fastapi.routing import APIRoute
 from starlette.responses import Response
 
 from slidestream.gateway.core import Gateway, resource
@@ -38,24 +45,61 @@ STREAMS = {
 }
 
 
-def resume_position(
+async def resume_position(
     last_event_id_header: Annotated[
         str | None, Header(alias="Last-Event-ID", max_length=200)
     ] = None,
     last_event_id: Annotated[str | None, Query(max_length=200)] = None,
 ) -> str | None:
     """The client's stream position, sent upstream as `Last-Event-ID` whichever way the
-    client sent it (the header wins, as on the server)."""
-    return last_event_id_header if last_event_id_header is not None else last_event_id
+    client sent it (the header wins, as on the server). One with a control character (a
+    line break in the query parameter) could not be sent as a header: 400."""
+    position = last_event_id_header if last_event_id_header is not None else last_event_id
+    if position is not None and any(ord(c) < 0x20 or ord(c) == 0x7F for c in position):
+        raise HTTPException(400, "Invalid Last-Event-ID")
+    return position
 
 
 PositionDep = Annotated[str | None, Depends(resume_position)]
 
+# Where the authenticated caller waits in the request's scope for the routes' dependency.
+CALLER_SCOPE_KEY = "slidestream.gateway.caller"
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+def authenticated_route(gateway: Gateway) -> type[APIRoute]:
+    """A route class that authenticates the caller before FastAPI parses anything."""
+
+    class AuthenticatedRoute(APIRoute):
+        def get_route_handler(self) -> Handler:
+            handler = super().get_route_handler()
+
+            async def authenticate_first(request: Request) -> Response:
+                request.scope[CALLER_SCOPE_KEY] = await gateway.authenticate(request)
+                return await handler(request)
+
+            return authenticate_first
+
+    return AuthenticatedRoute
+
+
+async def authenticated_caller(request: Request) -> Caller:
+    caller = request.scope[CALLER_SCOPE_KEY]
+    assert isinstance(caller, Caller)
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(authenticated_caller)]
+
 
 def build_router(gateway: Gateway) -> APIRouter:
     """All gateway routes on one router whose lifespan closes the gateway."""
-    router = APIRouter(lifespan=gateway.lifespan, tags=["gateway"], responses=ERRORS)
-    CallerDep = Annotated[Caller, Depends(gateway.authenticate)]
+    router = APIRouter(
+        lifespan=gateway.lifespan,
+        tags=["gateway"],
+        responses=ERRORS,
+        route_class=authenticated_route(gateway),
+    )
 
     async def owned(caller: Caller, presentation_id: str) -> str:
         found = resource("presentation", presentation_id)
@@ -120,6 +164,7 @@ def build_router(gateway: Gateway) -> APIRouter:
             body,
             status_path=lambda task_id: request.url_for("generation_status", task_id=task_id).path,
             async_path=request.url_for("generate_presentation_async").path,
+            receive=request.receive,
         )
 
     @router.post("/presentations/generate/async", name="generate_presentation_async")

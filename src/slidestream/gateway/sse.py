@@ -47,6 +47,29 @@ class SSEEvent:
         return value
 
     @property
+    def id(self) -> str | None:
+        """The event's last `id` field (what a client's Last-Event-ID becomes), or None
+        when it has none; an id containing NUL is ignored, as clients ignore it."""
+        if b"id" not in self.raw:
+            return None
+        value = None
+        for line in self.raw.split(b"\n"):
+            if line.startswith(b"id:"):
+                found = line[3:].removeprefix(b" ")
+            elif line == b"id":
+                found = b""
+            else:
+                continue
+            if b"\0" not in found:
+                value = found.decode("utf-8", errors="replace")
+        return value
+
+    @property
+    def has_data(self) -> bool:
+        """Whether the event has a `data` field (clients dispatch only those)."""
+        return self.raw.startswith(b"data") or b"\ndata" in self.raw
+
+    @property
     def data(self) -> str | None:
         """The `data:` lines joined by newlines, or None for an event without data."""
         parts = [
@@ -61,7 +84,7 @@ class SSEEvent:
         """A Presenton `complete` or `error` frame: the stream's last."""
         # Parse only what can be terminal: chunk frames are the many, small ones, and a
         # quote inside their JSON strings is escaped.
-        if not any(mark in self.raw for mark in TERMINAL_MARKS):
+        if TERMINAL_MARKS[0] not in self.raw and TERMINAL_MARKS[1] not in self.raw:
             return False
         data = self.data
         try:
@@ -92,20 +115,41 @@ class SSEParser:
             data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         elif data:
             self._after_cr = False
-        searched_from = max(len(self._buffer) - 1, 0)
-        self._buffer += data
-        if self._at_start and len(self._buffer) >= len(BOM):
-            self._at_start = False
-            if self._buffer.startswith(BOM):
-                del self._buffer[: len(BOM)]
-        if self._buffer.find(b"\n\n", searched_from) < 0:
-            if len(self._buffer) > MAX_EVENT_BYTES:
-                raise EventTooLarge
-            return []
-        *blocks, rest = bytes(self._buffer).split(b"\n\n")
+        if self._at_start:
+            data = self._skip_bom(data)
+        if self._buffer:
+            # The rest of an event begun in an earlier read.
+            searched_from = max(len(self._buffer) - 1, 0)
+            self._buffer += data
+            if self._buffer.find(b"\n\n", searched_from) < 0:
+                return self._keep()
+            text = bytes(self._buffer)
+        elif b"\n\n" in data:
+            text = data  # the usual case: whole events, nothing carried over, no copy
+        else:
+            self._buffer += data
+            return self._keep()
+        *blocks, rest = text.split(b"\n\n")
         self._buffer = bytearray(rest)
         # Extra blank lines leave empty blocks (or leading LFs): nothing to dispatch.
         return [SSEEvent(block.lstrip(b"\n")) for block in blocks if block.strip(b"\n")]
+
+    def _keep(self) -> list[SSEEvent]:
+        if len(self._buffer) > MAX_EVENT_BYTES:
+            raise EventTooLarge
+        return []
+
+    def _skip_bom(self, data: bytes) -> bytes:
+        """A byte-order mark at the very start of the stream is not part of it."""
+        start = bytes(self._buffer) + data
+        if len(start) < len(BOM) and BOM.startswith(start):
+            return data  # too early to tell
+        self._at_start = False
+        if start.startswith(BOM):
+            skip = len(BOM) - len(self._buffer)
+            self._buffer.clear()
+            return data[skip:]
+        return data
 
 
 def error_frame(detail: str) -> bytes:

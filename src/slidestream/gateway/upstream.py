@@ -11,13 +11,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+from collections.abc import AsyncIterator
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, Literal
 from urllib.parse import quote
 
 import httpx
 from fastapi import HTTPException
 
+from slidestream.gateway import wire
 from slidestream.gateway.hooks import UpstreamRequest
+from slidestream.gateway.wire import HttpxStream, UpstreamStream
 from slidestream.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
@@ -31,12 +36,29 @@ BROKEN = "The connection to the presentation server failed"
 BUSY = "The gateway has no free connection to the presentation server; try again"
 
 
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
+
+
 class Upstream:
-    """One shared `httpx.AsyncClient` (connection pooling) with the gateway's timeouts."""
+    """The upstream server: plain calls and downloads through one pooled
+    `httpx.AsyncClient`; event streams each on a connection of their own (see `wire`), at
+    most `max_upstream_connections` at once, so open streams never take the connections
+    that creates, prepares and status polls need."""
 
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
-        self.client = httpx.AsyncClient(
+        self.client = self._client(settings)
+        self.streams = asyncio.Semaphore(settings.max_upstream_connections)
+        self.open_streams = 0  # event streams holding an upstream connection
+        # Streams off the socket, unless a proxy is configured (httpx knows proxies).
+        proxied = any(os.environ.get(v) or os.environ.get(v.upper()) for v in PROXY_VARIABLES)
+        self.direct_streams = wire.available() and not proxied
+        self._stream_client: httpx.AsyncClient | None = None
+        self._ssl_context: Any = None
+
+    @staticmethod
+    def _client(settings: GatewaySettings) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
             base_url=settings.upstream_url.rstrip("/"),
             timeout=httpx.Timeout(
                 connect=settings.connect_timeout_seconds,
@@ -49,10 +71,15 @@ class Upstream:
                 max_keepalive_connections=min(100, settings.max_upstream_connections),
             ),
             follow_redirects=False,
+            # One client serves every caller: a cookie the upstream sets in answer to one
+            # caller must never be sent with another's requests. Nothing is kept.
+            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         )
 
     async def aclose(self) -> None:
         await self.client.aclose()
+        if self._stream_client is not None:
+            await self._stream_client.aclose()
 
     def build(
         self, call: UpstreamRequest, key: str | None, *, mode: Literal["json", "sse", "file"]
@@ -86,22 +113,12 @@ class Upstream:
             return response
         raise answer_error(call, response.status_code, response.content, response.headers)
 
-    async def open(self, call: UpstreamRequest, key: str | None, *, sse: bool) -> httpx.Response:
-        """A streamed call: returns once the upstream has answered with its headers; a
-        non-2xx answer raises `HTTPException`. Close the response when done.
-
-        An event stream (`sse`) has no read timeout once open: silence is the upstream
-        working, and the client gets heartbeats meanwhile."""
-        request = self.build(call, key, mode="sse" if sse else "file")
-        open_timeout = self.settings.request_timeout_seconds
-        if sse:
-            timeout = self.client.timeout
-            request.extensions["timeout"] = httpx.Timeout(
-                connect=timeout.connect, read=None, write=timeout.write, pool=timeout.pool
-            ).as_dict()
-            open_timeout = self.settings.stream_open_timeout_seconds
+    async def open(self, call: UpstreamRequest, key: str | None) -> httpx.Response:
+        """A download: returns once the upstream has answered with its headers; a non-2xx
+        answer raises `HTTPException`. Close the response when done."""
+        request = self.build(call, key, mode="file")
         try:
-            async with asyncio.timeout(open_timeout):
+            async with asyncio.timeout(self.settings.request_timeout_seconds):
                 response = await self.client.send(request, stream=True)
         except TimeoutError as error:
             raise HTTPException(504, TIMED_OUT) from error
@@ -110,24 +127,88 @@ class Upstream:
         if response.is_success:
             return response
         try:
-            body = await _read_some(response)
+            body = await _read_some(response.aiter_bytes())
         except httpx.HTTPError as error:
             raise transport_error(call, error) from error
         finally:
             await response.aclose()
         raise answer_error(call, response.status_code, body, response.headers)
 
+    async def open_stream(self, call: UpstreamRequest, key: str | None) -> UpstreamStream:
+        """An event stream: returns once the upstream has answered with its headers
+        (within `stream_open_timeout_seconds`); a non-2xx answer raises `HTTPException`.
+        Close the stream when done. Once open it has no read timeout: silence is the
+        upstream working, and the client gets heartbeats meanwhile."""
+        request = self.build(call, key, mode="sse")
+        try:
+            async with asyncio.timeout(self.settings.connect_timeout_seconds):
+                await self.streams.acquire()
+        except TimeoutError as error:
+            log.warning("gateway.upstream.busy route=%s", call.route)
+            raise HTTPException(503, BUSY, headers={"Retry-After": "1"}) from error
+        self.open_streams += 1
+        release = self._release_stream
+        try:
+            async with asyncio.timeout(self.settings.stream_open_timeout_seconds):
+                stream = await self._open_stream(request, release)
+        except TimeoutError as error:
+            release()
+            raise HTTPException(504, TIMED_OUT) from error
+        except (httpx.HTTPError, OSError) as error:
+            release()
+            raise transport_error(call, error) from error
+        except BaseException:
+            release()
+            raise
+        if 200 <= stream.status_code < 300:
+            return stream
+        try:
+            body = await _read_some(_chunks(stream))
+        except (httpx.HTTPError, OSError) as error:
+            raise transport_error(call, error) from error
+        finally:
+            await stream.aclose()
+        raise answer_error(call, stream.status_code, body, stream.headers)
 
-async def _read_some(response: httpx.Response) -> bytes:
+    def _release_stream(self) -> None:
+        self.open_streams -= 1
+        self.streams.release()
+
+    async def _open_stream(self, request: httpx.Request, release: Any) -> UpstreamStream:
+        if self.direct_streams:
+            if request.url.scheme == "https" and self._ssl_context is None:
+                self._ssl_context = httpx.create_ssl_context()
+            return await wire.open_direct(
+                request,
+                connect_timeout=self.settings.connect_timeout_seconds,
+                ssl_context=self._ssl_context,
+                release=release,
+            )
+        if self._stream_client is None:
+            self._stream_client = self._client(self.settings)
+        timeout = self._stream_client.timeout
+        request.extensions["timeout"] = httpx.Timeout(
+            connect=timeout.connect, read=None, write=timeout.write, pool=timeout.pool
+        ).as_dict()
+        response = await self._stream_client.send(request, stream=True)
+        return HttpxStream(response, release)
+
+
+async def _chunks(stream: UpstreamStream) -> AsyncIterator[bytes]:
+    while chunk := await stream.read():
+        yield chunk
+
+
+async def _read_some(parts: AsyncIterator[bytes]) -> bytes:
     body = b""
-    async for part in response.aiter_bytes():
+    async for part in parts:
         body += part
         if len(body) >= ERROR_BODY_BYTES:
             break
     return body[:ERROR_BODY_BYTES]
 
 
-def transport_error(call: UpstreamRequest, error: httpx.HTTPError) -> HTTPException:
+def transport_error(call: UpstreamRequest, error: httpx.HTTPError | OSError) -> HTTPException:
     """A request that got no answer: refused, timed out, cut, or no pooled connection."""
     log.warning("gateway.upstream.failed route=%s error=%r", call.route, error)
     if isinstance(error, httpx.PoolTimeout):
