@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
@@ -39,15 +40,20 @@ from slidestream.generation.service import PresentationService
 from slidestream.generation.tasks import TaskService
 from slidestream.jobs.embedded import EmbeddedJobRunner
 from slidestream.jobs.executor import JobExecutor
+from slidestream.jobs.runner import JobRunner
 from slidestream.llm.base import LLMProvider
 from slidestream.llm.holder import ProviderHolder
 from slidestream.render.export import ExportService
 from slidestream.render.fonts import FONTS_DIR
-from slidestream.settings import Settings, load_settings
+from slidestream.settings import DeploymentError, Settings, load_settings
 from slidestream.storage.database import create_engine, migrate
 from slidestream.storage.repository import Repository
-from slidestream.streaming.channels import InProcessChannel
+from slidestream.streaming.channels import InProcessChannel, NotificationChannel
 from slidestream.webhooks import WebhookService
+
+if TYPE_CHECKING:
+    from slidestream.jobs.distributed import JobQueue
+    from slidestream.streaming.pg_channel import PostgresChannel
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1/ppt"
@@ -64,10 +70,25 @@ class Runtime:
     """Everything that lives as long as the process: engine, channel, runner, provider."""
 
     def __init__(self, settings: Settings, provider: LLMProvider | None = None) -> None:
+        problem = settings.deployment_problem()
+        if problem is not None:
+            raise DeploymentError(problem)
         self.settings = settings
         self.engine = create_engine(settings.resolved_database_url)
         self.repository = Repository(self.engine)
-        self.channel = InProcessChannel()
+        self.channel: NotificationChannel
+        self.pg_channel: PostgresChannel | None = None
+        self.job_queue: JobQueue | None = None
+        if settings.jobs == "distributed":
+            # Only the scale-out deployment needs these (the `postgres` extra).
+            from slidestream.jobs.distributed import JobQueue
+            from slidestream.streaming.pg_channel import PostgresChannel
+
+            self.pg_channel = PostgresChannel(settings.libpq_database_url)
+            self.channel = self.pg_channel
+            self.job_queue = JobQueue(settings.libpq_database_url)
+        else:
+            self.channel = InProcessChannel()
         self.provider = ProviderHolder(settings, provider)
         self.uploads = UploadStore(settings)
         self.assets = AssetFiller.from_settings(settings)
@@ -79,11 +100,16 @@ class Runtime:
             documents=self.load_documents,
             assets=self.assets,
         )
-        self.runner = EmbeddedJobRunner(
-            self.repository,
-            JobExecutor(self.repository, self.pipeline),
-            settings.max_concurrent_jobs,
-        )
+        self.executor = JobExecutor(self.repository, self.pipeline)
+        self.runner: JobRunner
+        if self.job_queue is not None:
+            from slidestream.jobs.distributed import DistributedJobRunner
+
+            self.runner = DistributedJobRunner(self.job_queue)
+        else:
+            self.runner = EmbeddedJobRunner(
+                self.repository, self.executor, settings.max_concurrent_jobs
+            )
         self.presentations = PresentationService(
             self.repository,
             self.channel,
@@ -114,12 +140,16 @@ class Runtime:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.settings.images_dir.mkdir(parents=True, exist_ok=True)
         await migrate(self.engine)
+        if self.pg_channel is not None:
+            await self.pg_channel.start()
         self.webhooks.start()
         await self.runner.start()
 
     async def stop(self) -> None:
         await self.runner.stop()
         await self.webhooks.stop()
+        if self.pg_channel is not None:
+            await self.pg_channel.stop()
         await self.provider.aclose()
         await self.assets.aclose()
         await self.engine.dispose()
@@ -185,6 +215,7 @@ def create_app(settings: Settings | None = None, *, provider: LLMProvider | None
         return {
             "status": "ok",
             "version": __version__,
+            "jobs": settings.jobs,
             "jobs_running": runtime.runner.running,
             "engine": engine,
         }

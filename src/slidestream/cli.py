@@ -65,21 +65,66 @@ def _configure_logging(level: str) -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="API processes sharing the port (more than one needs SLIDESTREAM_JOBS="
+            "distributed: jobs then run in `slidestream worker` processes).",
+        ),
+    ] = 1,
 ) -> None:
-    """Run the API server (embedded deployment: SQLite + in-process jobs)."""
+    """Run the API server: jobs in this process (embedded) or queued for workers
+    (SLIDESTREAM_JOBS=distributed)."""
     import uvicorn
 
     from slidestream.app import create_app
 
     settings = load_settings()
     _configure_logging(settings.log_level)
+    problem = settings.deployment_problem()
+    if problem is None and workers > 1 and settings.jobs != "distributed":
+        problem = (
+            "--workers above 1 needs the distributed deployment: set "
+            "SLIDESTREAM_JOBS=distributed and DATABASE_URL=postgresql://... (in the "
+            "embedded deployment one process runs the jobs and holds the streams)"
+        )
+    if problem is not None:
+        console.print(f"[red]{problem}[/red]")
+        raise typer.Exit(2)
+    # With several processes, each builds its own app from the same environment.
     uvicorn.run(
-        create_app(settings),
+        "slidestream.app:create_app" if workers > 1 else create_app(settings),
+        factory=workers > 1,
+        workers=workers if workers > 1 else None,
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level,
         timeout_graceful_shutdown=5,
     )
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int | None,
+        typer.Option(min=1, help="Jobs run at once [default: SLIDESTREAM_MAX_CONCURRENT_JOBS]."),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Worker name in logs [default: host:pid].")
+    ] = None,
+) -> None:
+    """Run generation jobs queued by API processes (SLIDESTREAM_JOBS=distributed)."""
+    from slidestream.jobs.worker import run_worker
+    from slidestream.settings import DeploymentError
+
+    settings = load_settings()
+    _configure_logging(settings.log_level)
+    try:
+        asyncio.run(run_worker(settings, concurrency=concurrency, name=name))
+    except DeploymentError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
 
 
 @app.command("fake-llm")

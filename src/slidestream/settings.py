@@ -20,6 +20,10 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 LLMName = Literal["openai", "custom", "ollama", "anthropic", "google", "offline"]
 
 
+class DeploymentError(RuntimeError):
+    """The settings describe a deployment that cannot run (the message says why)."""
+
+
 def _default_data_dir() -> Path:
     return Path(user_data_dir("slidestream", appauthor=False))
 
@@ -325,6 +329,32 @@ class Settings(BaseSettings):
         "even without a notification.",
     )
 
+    # --- deployment: embedded (default) or distributed ---------------------------------
+    jobs: Literal["embedded", "distributed"] = Field(
+        default="embedded",
+        validation_alias=AliasChoices("SLIDESTREAM_JOBS", "jobs"),
+        description="`embedded`: jobs run inside the server process. `distributed`: jobs "
+        "are queued in PostgreSQL (procrastinate) and run by `slidestream worker` "
+        "processes; needs a PostgreSQL `DATABASE_URL`.",
+    )
+    worker_heartbeat_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        validation_alias=AliasChoices(
+            "SLIDESTREAM_WORKER_HEARTBEAT_SECONDS", "worker_heartbeat_seconds"
+        ),
+        description="How often a worker tells the database it is alive.",
+    )
+    worker_stalled_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        validation_alias=AliasChoices(
+            "SLIDESTREAM_WORKER_STALLED_SECONDS", "worker_stalled_seconds"
+        ),
+        description="A worker silent this long is taken for dead: another worker resumes "
+        "its jobs from the slides already stored.",
+    )
+
     presenton_strict: bool = Field(
         default=False,
         validation_alias=AliasChoices("SLIDESTREAM_PRESENTON_STRICT", "presenton_strict"),
@@ -363,6 +393,34 @@ class Settings(BaseSettings):
             if url.startswith(plain):
                 return driver + url[len(plain) :]
         return url
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.resolved_database_url.startswith("postgresql")
+
+    @property
+    def libpq_database_url(self) -> str:
+        """The PostgreSQL URL without SQLAlchemy's driver name, for libpq-style clients."""
+        url = self.resolved_database_url
+        scheme, _, rest = url.partition("://")
+        return "postgresql://" + rest if scheme.startswith("postgresql") else url
+
+    def deployment_problem(self) -> str | None:
+        """Why these settings cannot run, or None."""
+        if self.jobs == "distributed" and not self.is_postgresql:
+            return (
+                "SLIDESTREAM_JOBS=distributed needs a PostgreSQL database: set "
+                "DATABASE_URL=postgresql://user:password@host:5432/database"
+            )
+        if (
+            self.jobs == "distributed"
+            and self.worker_stalled_seconds <= self.worker_heartbeat_seconds
+        ):
+            return (
+                "SLIDESTREAM_WORKER_STALLED_SECONDS must be longer than "
+                "SLIDESTREAM_WORKER_HEARTBEAT_SECONDS"
+            )
+        return None
 
     @property
     def exports_dir(self) -> Path:

@@ -281,5 +281,8 @@ async def test_a_deck_deleted_mid_stream_still_closes_its_document(
     frames = await reader
     assert frames[-1].type == "error"
     assert frames[-1].data["detail"] == "The presentation was deleted"
-    # What arrived parses as it is, even though the deck is gone.
-    assert json.loads(chunks_text(frames)) == {"slides": []}
+    # What arrived parses as it is, even though the deck is gone. Slides after the
+    # stalled one may have been stored (and sent) before the deletion stopped the job.
+    document = json.loads(chunks_text(frames))
+    assert list(document) == ["slides"]
+    assert {slide["index"] for slide in document["slides"]} <= {1, 2}

@@ -23,6 +23,10 @@ class FakeLLMHandle:
     def clear_faults(self) -> None:
         httpx.delete(f"{self.url}/_faults").raise_for_status()
 
+    def release(self) -> None:
+        """Let every stalled call answer normally."""
+        httpx.post(f"{self.url}/_release").raise_for_status()
+
     def stats(self) -> dict[str, Any]:
         response = httpx.get(f"{self.url}/_stats")
         response.raise_for_status()

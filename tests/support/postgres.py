@@ -47,6 +47,17 @@ class PostgresServer:
         if self.as_root:
             shutil.chown(self.base, "postgres", "postgres")
         self._run(_bin("initdb"), "-D", str(self.data), "-A", "trust", "-U", "slidestream")
+        self._pg_ctl_start()
+        self._run(
+            _bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "slidestream", "app"
+        )
+        return self
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://slidestream@127.0.0.1:{self.port}/app"
+
+    def _pg_ctl_start(self) -> None:
         self._run(
             _bin("pg_ctl"),
             "-D",
@@ -58,14 +69,13 @@ class PostgresServer:
             "-w",
             "start",
         )
-        self._run(
-            _bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "slidestream", "app"
-        )
-        return self
 
-    @property
-    def url(self) -> str:
-        return f"postgresql://slidestream@127.0.0.1:{self.port}/app"
+    def shut_down(self) -> None:
+        """Stop the server, dropping every connection; `start_again` brings it back."""
+        self._run(_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def start_again(self) -> None:
+        self._pg_ctl_start()
 
     def stop(self) -> None:
         self._run(_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")

@@ -29,6 +29,7 @@ from slidestream.generation.stages import end_open_stages
 from slidestream.generation.toc import outline_count_for
 from slidestream.llm.base import LLMError
 from slidestream.settings import Settings
+from slidestream.storage.database import is_database_outage
 from slidestream.storage.models import JobRow, PresentationRow, SlideRow
 from slidestream.storage.repository import NewSlide, Repository
 from slidestream.streaming.channels import NotificationChannel, presentation_topic
@@ -350,6 +351,8 @@ class GenerationPipeline:
         except asyncio.CancelledError:
             raise  # cancelled on purpose (the service records it) or shut down (resumes)
         except Exception as error:
+            if is_database_outage(error):
+                raise  # not a failure of the deck: the job is run again once it is back
             detail = error.detail if isinstance(error, JobFailed) else error_detail(error)
             await self.end_generate(job, "failed", detail)
             if self.tasks is not None:

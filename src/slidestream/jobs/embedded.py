@@ -11,10 +11,13 @@ import asyncio
 import logging
 import uuid
 
+from slidestream.jobs.executor import JobInterrupted
 from slidestream.jobs.runner import JobExecutor
 from slidestream.storage.repository import Repository
 
 log = logging.getLogger(__name__)
+
+RETRY_MAX_SECONDS = 10.0
 
 
 class EmbeddedJobRunner:
@@ -72,9 +75,18 @@ class EmbeddedJobRunner:
 
     async def _run(self, job_id: uuid.UUID) -> None:
         async with self._slots:
-            try:
-                await self.execute(job_id)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the executor records failures; this is a last resort
-                log.exception("job.crashed job_id=%s", job_id)
+            interruptions = 0
+            while True:
+                try:
+                    await self.execute(job_id)
+                except asyncio.CancelledError:
+                    raise
+                except JobInterrupted:
+                    # The database went away mid-job: try again once it is back; the job
+                    # resumes from what it stored.
+                    interruptions += 1
+                    await asyncio.sleep(min(RETRY_MAX_SECONDS, 0.5 * 2**interruptions))
+                    continue
+                except Exception:  # the executor records failures; this is a last resort
+                    log.exception("job.crashed job_id=%s", job_id)
+                return

@@ -7,10 +7,20 @@ import logging
 import uuid
 
 from slidestream.generation.pipeline import GenerationPipeline, JobFailed, error_detail
+from slidestream.storage.database import is_database_outage
 from slidestream.storage.models import ACTIVE_JOB_STATUSES
 from slidestream.storage.repository import Repository
 
 log = logging.getLogger(__name__)
+
+
+class JobInterrupted(Exception):
+    """The job stopped because the database went away; it is still `running` and should
+    be run again later (it resumes from what is stored)."""
+
+    def __init__(self, job_id: uuid.UUID) -> None:
+        super().__init__(f"job {job_id} interrupted by a database outage")
+        self.job_id = job_id
 
 
 class JobExecutor:
@@ -34,6 +44,15 @@ class JobExecutor:
         except JobFailed as failure:
             await self.repository.set_job_status(job_id, "failed", error=failure.detail)
         except Exception as error:
+            if is_database_outage(error):
+                # Not the job's fault: leave it `running` and let the runner try again
+                # once the database is back; the slides already stored are kept.
+                log.warning(
+                    "job.interrupted job_id=%s presentation_id=%s reason=database",
+                    job_id,
+                    job.presentation_id,
+                )
+                raise JobInterrupted(job_id) from error
             log.exception("job.error job_id=%s presentation_id=%s", job_id, job.presentation_id)
             await self.repository.set_job_status(job_id, "failed", error=error_detail(error))
             await self.pipeline.fail_presentation(job, error_detail(error))

@@ -27,3 +27,7 @@ class JobRunner(Protocol):
 
     async def cancel(self, job_id: uuid.UUID) -> None:
         """Stop the job if it runs here and return once it has stopped."""
+
+    @property
+    def running(self) -> int:
+        """Jobs running in this process."""

@@ -82,8 +82,17 @@ class InProcessChannel:
         self._subscribers: defaultdict[str, set[_LocalSubscription]] = defaultdict(set)
 
     async def publish(self, topic: str) -> None:
+        self.publish_now(topic)
+
+    def publish_now(self, topic: str) -> None:
         for subscription in tuple(self._subscribers.get(topic, ())):
             subscription.notify()
+
+    def publish_all(self) -> None:
+        """Wake every subscriber (after notifications may have been missed)."""
+        for subscribers in tuple(self._subscribers.values()):
+            for subscription in tuple(subscribers):
+                subscription.notify()
 
     def subscribe(self, topic: str) -> _LocalSubscription:
         subscription = _LocalSubscription(self, topic)

@@ -8,17 +8,23 @@ same frames for the same stored state; a disconnecting client only stops its rea
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, TypeVar
 
 from slidestream.domain.views import presentation_model, presentation_with_slides, slide_chunk_json
+from slidestream.storage.database import is_database_outage
 from slidestream.storage.repository import Repository
 from slidestream.streaming import frames
 from slidestream.streaming.channels import NotificationChannel, presentation_topic
 from slidestream.streaming.frames import Frame
 from slidestream.streaming.positions import START, StreamPosition, frame_id
 
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+OUTAGE_RETRY_MAX_SECONDS = 5.0
 OPENING_CHUNK = '{ "slides": [ '
 CLOSING_CHUNK = " ] }"
 OUTLINE_STATUS_TEXT = "Generating presentation outlines..."
@@ -62,6 +68,20 @@ class _Reader:
     def _frames(self, wait: Callable[[float], Any]) -> AsyncIterator[Frame]:
         raise NotImplementedError
 
+    async def _read(self, query: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """Run a read, waiting out a database outage: the client's stream stays open
+        (heartbeats keep flowing) and goes on where it was once the database is back."""
+        delay = 0.2
+        while True:
+            try:
+                return await query(*args)
+            except Exception as error:
+                if not is_database_outage(error):
+                    raise
+            log.warning("stream.database_unavailable presentation_id=%s", self.presentation_id)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, OUTAGE_RETRY_MAX_SECONDS)
+
 
 class DeckStreamReader(_Reader):
     """Frames of `GET /presentation/stream/{id}`.
@@ -78,7 +98,7 @@ class DeckStreamReader(_Reader):
         self.commas = commas
 
     async def _frames(self, wait: Callable[[float], Any]) -> AsyncIterator[Frame]:
-        state = await self.repository.deck_state(self.presentation_id)
+        state = await self._read(self.repository.deck_state, self.presentation_id)
         if state is None:
             yield frames.error(frame_id("d", 0, None), DELETED_DETAIL)
             return
@@ -92,7 +112,7 @@ class DeckStreamReader(_Reader):
         last_index: int | None = None  # index of the last slide sent; None = not yet known
         closed = False
         while True:
-            state = await self.repository.deck_state(self.presentation_id)
+            state = await self._read(self.repository.deck_state, self.presentation_id)
             if state is None:
                 # Deleted mid-stream: what arrived still closes the document, as on any error.
                 if sent and not closed:
@@ -112,7 +132,7 @@ class DeckStreamReader(_Reader):
                 yield frames.chunk(frame_id("d", run, 0), OPENING_CHUNK)
                 sent = 1
             if last_index is None:
-                slides = await self.repository.slides_from(self.presentation_id, 0)
+                slides = await self._read(self.repository.slides_from, self.presentation_id, 0)
                 already = sent - 1  # slides (and maybe the closing chunk) the client has
                 if already > len(slides) + int(terminal):
                     # A position this run never reached (ids are computed, so one can be
@@ -125,7 +145,9 @@ class DeckStreamReader(_Reader):
                 last_index = slides[already - 1].index if already else -1
                 slides = slides[already:]
             else:
-                slides = await self.repository.slides_from(self.presentation_id, last_index + 1)
+                slides = await self._read(
+                    self.repository.slides_from, self.presentation_id, last_index + 1
+                )
             ready = [] if closed else self._in_order(slides, last_index, terminal)
             del slides  # idle readers keep counters, not rows
             for index, text in ready:
@@ -155,7 +177,9 @@ class DeckStreamReader(_Reader):
     async def _terminal(self, status: str, error: str | None, run: int) -> Frame:
         end = frame_id("d", run, None)
         if status == "completed":
-            row = await self.repository.get_presentation_with_slides(self.presentation_id)
+            row = await self._read(
+                self.repository.get_presentation_with_slides, self.presentation_id
+            )
             if row is None:
                 return frames.error(end, DELETED_DETAIL)
             return frames.complete(end, _dump(presentation_with_slides(row, list(row.slides))))
@@ -171,7 +195,7 @@ class OutlineStreamReader(_Reader):
     async def _frames(self, wait: Callable[[float], Any]) -> AsyncIterator[Frame]:
         after = self.after
         offset = max(after.offset or 0, 0) if after is not None else 0
-        state = await self.repository.outline_state(self.presentation_id, offset)
+        state = await self._read(self.repository.outline_state, self.presentation_id, offset)
         if state is None:
             yield frames.error(frame_id("o", 0, None), DELETED_DETAIL)
             return
@@ -183,7 +207,7 @@ class OutlineStreamReader(_Reader):
         if after is None:
             yield frames.status(frame_id("o", run, 0), OUTLINE_STATUS_TEXT)
         while True:
-            state = await self.repository.outline_state(self.presentation_id, offset)
+            state = await self._read(self.repository.outline_state, self.presentation_id, offset)
             if state is None:
                 yield frames.error(frame_id("o", run, None), DELETED_DETAIL)
                 return
@@ -199,7 +223,7 @@ class OutlineStreamReader(_Reader):
                 yield frames.chunk(frame_id("o", run, state.length), state.text_after)
                 offset = state.length
             if state.status == "ready":
-                row = await self.repository.get_presentation(self.presentation_id)
+                row = await self._read(self.repository.get_presentation, self.presentation_id)
                 if row is None:
                     yield frames.error(frame_id("o", run, None), DELETED_DETAIL)
                     return

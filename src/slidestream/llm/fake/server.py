@@ -92,6 +92,30 @@ class _State:
     in_flight: int = 0
     completed: int = 0
     failed: int = 0
+    # Set by `/_release`: stalled calls then answer as if no fault had been injected.
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def hold(self, request: Request) -> bool:
+        """Hold a stalled call until `/_release` (True) or until its client goes away
+        (False)."""
+
+        async def disconnected() -> None:
+            # The body has been read, so the next ASGI message is the disconnect.
+            while (await request.receive())["type"] != "http.disconnect":
+                pass
+
+        gone = asyncio.ensure_future(disconnected())
+        freed = asyncio.ensure_future(self.released.wait())
+        try:
+            await asyncio.wait({gone, freed}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            gone.cancel()
+            freed.cancel()
+        return freed.done() and not freed.cancelled()
+
+    def release(self) -> None:
+        self.released.set()
+        self.released = asyncio.Event()
 
     def take_fault(self, text: str) -> FaultRule | None:
         for fault in self.faults:
@@ -189,6 +213,7 @@ class FakeLLM:
                 Route("/_faults", self.clear_faults, methods=["DELETE"]),
                 Route("/_stats", self.stats, methods=["GET"]),
                 Route("/_reset", self.reset, methods=["POST"]),
+                Route("/_release", self.release, methods=["POST"]),
             ]
         )
 
@@ -215,6 +240,11 @@ class FakeLLM:
     async def clear_faults(self, request: Request) -> JSONResponse:
         self.state.faults.clear()
         return JSONResponse({"faults": 0})
+
+    async def release(self, request: Request) -> JSONResponse:
+        """Let every stalled call answer now."""
+        self.state.release()
+        return JSONResponse({"released": True})
 
     async def stats(self, request: Request) -> JSONResponse:
         state = self.state
@@ -277,12 +307,10 @@ class FakeLLM:
                 state.finish(call, status)
                 return _error(status, *STATUS_FAULTS[status])
             if fault is not None and fault.kind == "stall":
-                # Hold the request until the client goes away: the body has been read,
-                # so the next ASGI message is the disconnect.
-                while (await request.receive())["type"] != "http.disconnect":
-                    pass
-                state.finish(call, "stall")
-                return Response(status_code=499)
+                if not await state.hold(request):
+                    state.finish(call, "stall")
+                    return Response(status_code=499)
+                fault = None  # released: answer normally
             text = self._answer(all_text, mode, schema, messages)
             if fault is not None and fault.kind == "invalid_json":
                 text = text[: max(1, len(text) // 2)] + " -- sorry, I lost my train of thought."

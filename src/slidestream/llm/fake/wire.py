@@ -97,10 +97,10 @@ async def serve(fake: FakeLLM, request: Request, wire: WireRequest, fmt: WireFor
             state.finish(call, status)
             return fmt.error(status, status_fault(status))
         if fault is not None and fault.kind == "stall":
-            while (await request.receive())["type"] != "http.disconnect":
-                pass
-            state.finish(call, "stall")
-            return Response(status_code=499)
+            if not await state.hold(request):
+                state.finish(call, "stall")
+                return Response(status_code=499)
+            fault = None  # released: answer normally
         schema = wire.schema if wire.schema is not None else in_prompt
         mode = "json_schema" if in_prompt is not None else wire.mode
         # The content comes from the question, not from the instruction about the format.
