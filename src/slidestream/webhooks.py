@@ -104,6 +104,11 @@ class WebhookService:
         )
         self._task = asyncio.create_task(self._run(), name="webhook-dispatcher")
 
+    @property
+    def _lease(self) -> timedelta:
+        """How long a claimed delivery is this process's: longer than one attempt."""
+        return timedelta(seconds=self.settings.webhook_timeout_seconds * 2 + 30)
+
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
@@ -117,7 +122,7 @@ class WebhookService:
         while True:
             self._wake.clear()
             try:
-                due = await self.repository.due_deliveries(BATCH)
+                due = await self.repository.claim_due_deliveries(BATCH, self._lease)
                 if due:
                     await asyncio.gather(*(self._attempt(d) for d in due))
                     continue

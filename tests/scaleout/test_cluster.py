@@ -46,7 +46,7 @@ class Cluster:
         self.nodes: list[ServerProcess] = []
         self.workers: list[WorkerProcess] = []
 
-    def start(self, nodes: int, workers: int) -> Cluster:
+    def start(self, nodes: int, workers: int, *serve_args: str) -> Cluster:
         for _ in range(workers):
             name = f"w{len(self.workers) + 1}"
             self.workers.append(
@@ -54,7 +54,7 @@ class Cluster:
             )
         for _ in range(nodes):
             log = self.tmp_path / f"node{len(self.nodes) + 1}.log"
-            self.nodes.append(ServerProcess(self.env, log).start())
+            self.nodes.append(ServerProcess(self.env, log, *serve_args).start())
         return self
 
     async def workers_ready(self) -> None:
@@ -239,3 +239,26 @@ async def test_fifty_decks_across_workers_all_complete_none_twice(
             assert len(slide_calls) == 1, f"deck {deck} slide {index}: {len(slide_calls)}"
     ran_by = [w for w in cluster.workers if "job.run" in log_text(w.log_path)]
     assert len(ran_by) == 2, "both workers took decks"
+
+
+async def test_serve_with_several_processes_shares_one_port(
+    cluster: Cluster, fake_llm: FakeLLMHandle
+) -> None:
+    import psutil
+
+    cluster.start(1, 1, "--workers", "2")
+    await cluster.workers_ready()
+    (node,) = cluster.nodes
+    assert node.process is not None
+    children = psutil.Process(node.process.pid).children()
+    await wait_for(
+        lambda: sum("spawn_main" in " ".join(c.cmdline()) for c in children),
+        lambda n: n == 2,
+        "two API processes",
+    )
+    async with httpx.AsyncClient(base_url=node.url, timeout=30) as http:
+        decks = [await prepared(http, n=3) for _ in range(4)]
+        results = await asyncio.gather(*(read_all(http, deck_url(pid)) for pid in decks))
+    for frames in results:
+        assert frames[-1].type == "complete"
+        assert _in_order(frames) == [0, 1, 2]

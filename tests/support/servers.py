@@ -78,7 +78,8 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes] | None = None)
 class ServerProcess:
     """`slidestream serve` as a real subprocess (for crash tests: it can be SIGKILLed)."""
 
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, *args: str) -> None:
+        self.args = args
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **env}
@@ -88,7 +89,7 @@ class ServerProcess:
     def start(self) -> ServerProcess:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "slidestream", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "slidestream", "serve", "--port", str(self.port), *self.args],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,

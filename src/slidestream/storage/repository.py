@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -441,18 +441,33 @@ class Repository:
             session.add_all(rows)
             return len(rows)
 
-    async def due_deliveries(self, limit: int) -> list[WebhookDeliveryRow]:
-        async with self.session() as session:
+    async def claim_due_deliveries(
+        self, limit: int, lease: timedelta
+    ) -> list[WebhookDeliveryRow]:
+        """Take up to `limit` due deliveries for this process: their next attempt moves
+        `lease` ahead in the same transaction, so another process (API node or worker)
+        does not attempt them too. A process that dies mid-attempt leaves the delivery
+        due again when the lease runs out (at-least-once, as webhooks are)."""
+        now = utcnow()
+        async with self.session() as session, session.begin():
             result = await session.execute(
                 select(WebhookDeliveryRow)
                 .where(
                     WebhookDeliveryRow.status == "pending",
-                    WebhookDeliveryRow.next_attempt_at <= utcnow(),
+                    WebhookDeliveryRow.next_attempt_at <= now,
                 )
                 .order_by(WebhookDeliveryRow.next_attempt_at)
                 .limit(limit)
+                .with_for_update(skip_locked=True)
             )
-            return list(result.scalars())
+            rows = list(result.scalars())
+            if rows:
+                await session.execute(
+                    update(WebhookDeliveryRow)
+                    .where(WebhookDeliveryRow.id.in_([row.id for row in rows]))
+                    .values(next_attempt_at=now + lease)
+                )
+            return rows
 
     async def next_delivery_due(self) -> datetime | None:
         async with self.session() as session:
