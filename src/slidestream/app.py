@@ -105,7 +105,7 @@ class Runtime:
         if self.job_queue is not None:
             from slidestream.jobs.distributed import DistributedJobRunner
 
-            self.runner = DistributedJobRunner(self.job_queue)
+            self.runner = DistributedJobRunner(self.job_queue, self.repository, self.channel)
         else:
             self.runner = EmbeddedJobRunner(
                 self.repository, self.executor, settings.max_concurrent_jobs

@@ -55,3 +55,14 @@ class StillRunning(SlidestreamError):
     """A synchronous wait reached its configured ceiling; the work goes on."""
 
     status_code = 504
+
+
+class DatabaseUnavailable(SlidestreamError):
+    """The database could not be reached (restarting, cut off, out of connections).
+    Raised only at the repository boundary, so it never stands for anything else."""
+
+    status_code = 503
+    headers = {"Retry-After": "2"}  # noqa: RUF012 - read-only
+
+    def __init__(self) -> None:
+        super().__init__("The database is unavailable right now; try again shortly")

@@ -138,7 +138,8 @@ class WebhookService:
                     next_due = next_due.replace(tzinfo=utcnow().tzinfo)
                 wait = min(wait, max((next_due - utcnow()).total_seconds(), 0.0))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+                async with asyncio.timeout(wait):
+                    await self._wake.wait()
 
     def _backoff(self, attempts: int) -> float:
         base = self.settings.webhook_backoff_initial * 2.0 ** (attempts - 1)

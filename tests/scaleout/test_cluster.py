@@ -262,3 +262,30 @@ async def test_serve_with_several_processes_shares_one_port(
     for frames in results:
         assert frames[-1].type == "complete"
         assert _in_order(frames) == [0, 1, 2]
+
+
+async def test_cancel_stops_the_job_on_its_worker_before_it_answers(
+    cluster: Cluster, fake_llm: FakeLLMHandle
+) -> None:
+    cluster.start(nodes=1, workers=1)
+    await cluster.workers_ready()
+    (node,) = cluster.nodes
+    async with httpx.AsyncClient(base_url=node.url, timeout=30) as http:
+        pid = await prepared(http, n=5)
+        fake_llm.add_faults({"kind": "stall", "times": 1, "match": marker(2)})
+        seen = await read_until(http, deck_url(pid), lambda got: len(slide_frames(got)) == 2)
+        await wait_for(lambda: fake_llm.waiting_on(marker(2)), bool, "slide 2 to reach the LLM")
+        cancelled = await http.post(f"{API}/presentation/cancel/{pid}")
+        assert cancelled.status_code == 200, cancelled.text
+        before = (await http.get(f"{API}/presentation/{pid}")).json()["slides"]
+        # By the time cancel answered, the worker had stopped the job: releasing the LLM
+        # now stores nothing more.
+        (worker,) = cluster.workers
+        assert "job.stopped" in log_text(worker.log_path)
+        fake_llm.release()
+        rest = await read_all(http, deck_url(pid), last_event_id=seen[-1].id)
+        after = (await http.get(f"{API}/presentation/{pid}")).json()["slides"]
+    assert rest[-1].type == "error"
+    assert rest[-1].data["detail"] == "Generation was cancelled"
+    assert [s["id"] for s in after] == [s["id"] for s in before]
+    assert 2 not in {slide["index"] for slide in after}

@@ -98,7 +98,12 @@ async def test_a_slide_for_another_run_is_not_stored(engine: AsyncEngine) -> Non
     repository = Repository(engine)
     row = await _presentation(repository)
     assert not await repository.insert_slide(row.id, _slide(0), expected_run=5)
+    # Nor for a run that is no longer generating (cancelled, failed, finished).
+    assert not await repository.insert_slide(row.id, _slide(0), expected_run=0)
+    await repository.update_presentation(row.id, {"deck_status": "generating"})
     assert await repository.insert_slide(row.id, _slide(0), expected_run=0)
+    await repository.update_presentation(row.id, {"deck_status": "cancelled"})
+    assert not await repository.insert_slide(row.id, _slide(1), expected_run=0)
 
 
 async def test_foreign_keys_are_enforced(engine: AsyncEngine) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import uvicorn
 
-STARTUP_DEADLINE = 30.0
+STARTUP_DEADLINE = 90.0  # generous: a loaded 2-core machine starts processes slowly
 
 
 def free_port() -> int:

@@ -242,20 +242,24 @@ class TaskService:
             "path": str(path),
             "edit_path": edit_path(job.presentation_id),
         }
-        if task is not None:
-            await self.repository.update_task(
-                task.id, {"status": "completed", "message": COMPLETED, "result": result}
-            )
+        if task is not None and not await self.repository.update_task(
+            task.id,
+            {"status": "completed", "message": COMPLETED, "result": result},
+            only_if_status="pending",
+        ):
+            return  # ended meanwhile (cancelled, say): it is announced once, as it ended
         await self.webhooks.publish("presentation.generation.completed", result)
         await self.channel.publish(presentation_topic(job.presentation_id))
 
     async def failed(self, job: JobRow, detail: str) -> None:
         task = await self.repository.task_for_job(job.id)
         error = {"status_code": 500, "detail": detail}
-        if task is not None:
-            await self.repository.update_task(
-                task.id, {"status": "error", "message": FAILED, "error": error}
-            )
+        if task is not None and not await self.repository.update_task(
+            task.id,
+            {"status": "error", "message": FAILED, "error": error},
+            only_if_status="pending",
+        ):
+            return  # already ended (completed, or failed by another process)
         await self.webhooks.publish(
             "presentation.generation.failed",
             {**error, "presentation_id": str(job.presentation_id)},

@@ -50,6 +50,9 @@ SCHEMA_LOCK_KEY = 7_366_105_771_020_116
 # reconciler leaves jobs younger than this alone.
 RECONCILE_GRACE = timedelta(seconds=10)
 SHUTDOWN_GRACE_SECONDS = 10.0
+CANCEL_WAIT_SECONDS = 10.0
+# Published by a worker whenever a job ends there, so a cancel waiting on it returns at once.
+JOB_STOPPED_TOPIC = "jobs:stopped"
 
 
 class JobQueue:
@@ -87,6 +90,15 @@ class JobQueue:
             return False
         return True
 
+    async def pending(self, job_id: uuid.UUID) -> list[dict[str, Any]]:
+        """The queued (`todo`) and running (`doing`) procrastinate jobs for `job_id`."""
+        rows = await self.app.connector.execute_query_all_async(
+            "SELECT id, status FROM procrastinate_jobs WHERE lock = %(lock)s "
+            "AND status IN ('todo', 'doing')",
+            lock=str(job_id),
+        )
+        return [dict(row) for row in rows]
+
     async def has_pending(self, job_id: uuid.UUID) -> bool:
         rows = await self.app.connector.execute_query_all_async(
             "SELECT 1 FROM procrastinate_jobs WHERE lock = %(lock)s "
@@ -121,8 +133,12 @@ async def ensure_queue_schema(dsn: str) -> None:
 class DistributedJobRunner:
     """`JobRunner` for API processes: jobs are queued here and run by workers."""
 
-    def __init__(self, queue: JobQueue) -> None:
+    def __init__(
+        self, queue: JobQueue, repository: Repository, channel: NotificationChannel
+    ) -> None:
         self.queue = queue
+        self.repository = repository
+        self.channel = channel
 
     async def start(self) -> None:
         await self.queue.open()
@@ -134,8 +150,27 @@ class DistributedJobRunner:
         await self.queue.enqueue(job_id)
 
     async def cancel(self, job_id: uuid.UUID) -> None:
-        """The caller has marked the job cancelled; the worker running it sees the row
-        when the presentation's notification reaches it, and stops."""
+        """The caller has marked the job's row cancelled. A job still waiting in the queue
+        is dropped from it; a running one is stopped by its worker, which hears the
+        presentation's notification and sees the row. Returns once no worker runs the job,
+        or after `CANCEL_WAIT_SECONDS` if its worker does not answer (a dead worker's job
+        can write nothing: its row is no longer active, and every write is fenced)."""
+        job = await self.repository.get_job(job_id)
+        if job is not None:
+            await self.channel.publish(presentation_topic(job.presentation_id))
+        deadline = asyncio.get_running_loop().time() + CANCEL_WAIT_SECONDS
+        with self.channel.subscribe(JOB_STOPPED_TOPIC) as stopped:
+            while True:
+                for queued in await self.queue.pending(job_id):
+                    if queued["status"] == "todo":
+                        await self.queue.app.job_manager.cancel_job_by_id_async(queued["id"])
+                if not await self.queue.has_pending(job_id):
+                    return
+                remaining = deadline - asyncio.get_running_loop().time()
+                if remaining <= 0:
+                    log.warning("job.cancel_unconfirmed job_id=%s", job_id)
+                    return
+                await stopped.wait(min(remaining, 0.5))
 
     @property
     def running(self) -> int:
@@ -177,6 +212,7 @@ class JobWorker:
         failures = 0
         try:
             while True:
+                started = asyncio.get_running_loop().time()
                 try:
                     await self.queue.app.run_worker_async(
                         queues=[QUEUE],
@@ -198,6 +234,8 @@ class JobWorker:
                     raise
                 except Exception as error:
                     reason = f"{error.__class__.__name__}: {error}"
+                if asyncio.get_running_loop().time() - started > 60:
+                    failures = 0  # it ran fine for a while: this is a new outage
                 failures += 1
                 log.warning("worker.restart reason=%s", reason)
                 await asyncio.sleep(min(5.0, 0.5 * 2 ** min(failures, 4)))
@@ -222,7 +260,8 @@ class JobWorker:
             self.name,
         )
         body = asyncio.create_task(self.execute(job_id), name=f"job-{job_id}")
-        watcher = asyncio.create_task(self._watch_cancel(job_id, job.presentation_id))
+        ended = asyncio.Event()
+        watcher = asyncio.create_task(self._watch_cancel(job_id, job.presentation_id, ended))
         try:
             await asyncio.wait({body, watcher}, return_when=asyncio.FIRST_COMPLETED)
             if not body.done():
@@ -237,15 +276,24 @@ class JobWorker:
             if error is not None:
                 raise error
         finally:
+            ended.set()
             for task in (body, watcher):
                 task.cancel()
             await asyncio.gather(body, watcher, return_exceptions=True)
             self.running.discard(job_id)
+            # Heard by cancels waiting in API processes. procrastinate marks its job done
+            # only after this returns, so they may see it still running for a moment and
+            # look again within half a second.
+            with contextlib.suppress(Exception):
+                await self.channel.publish(JOB_STOPPED_TOPIC)
 
-    async def _watch_cancel(self, job_id: uuid.UUID, presentation_id: uuid.UUID) -> None:
-        """Return once the job's row says `cancelled` (or the job is gone)."""
+    async def _watch_cancel(
+        self, job_id: uuid.UUID, presentation_id: uuid.UUID, ended: asyncio.Event
+    ) -> None:
+        """Return once the job's row says `cancelled` (or the job is gone), or once the
+        job has ended here."""
         with self.channel.subscribe(presentation_topic(presentation_id)) as subscription:
-            while True:
+            while not ended.is_set():
                 with contextlib.suppress(Exception):  # an outage: look again later
                     job = await self.repository.get_job(job_id)
                     if job is None or job.status == "cancelled":

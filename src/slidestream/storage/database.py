@@ -13,9 +13,11 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event, text
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from slidestream.errors import DatabaseUnavailable
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -76,44 +78,69 @@ async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
         await connection.run_sync(_upgrade, revision)
 
 
-_OUTAGE_NAMES = frozenset(
+# Driver errors that mean "the server is not reachable", by class name, because asyncpg
+# and psycopg are optional dependencies.
+_CONNECTION_ERROR_NAMES = frozenset(
     {
-        # asyncpg, psycopg and the socket layer: the server went away or is not back yet.
         "ConnectionDoesNotExistError",
         "ConnectionFailureError",
+        "PostgresConnectionError",
         "CannotConnectNowError",
         "AdminShutdownError",
         "CrashShutdownError",
         "TooManyConnectionsError",
-        "InterfaceError",
-        "OperationalError",
-        "ConnectionRefusedError",
-        "ConnectionResetError",
-        "BrokenPipeError",
         "PoolTimeout",
     }
 )
 
 
-def is_database_outage(error: BaseException) -> bool:
-    """True when `error` means the database could not be reached (restarting, cut off,
-    out of connections): worth waiting for, unlike a bad query or a broken invariant."""
-    seen: set[int] = set()
+def _chain(error: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
     pending: list[BaseException | None] = [error]
     while pending:
         current = pending.pop()
-        if current is None or id(current) in seen:
+        if current is None or any(current is s for s in seen):
             continue
-        seen.add(id(current))
-        if isinstance(current, DBAPIError) and current.connection_invalidated:
-            return True
-        if isinstance(current, (OperationalError, InterfaceError, SQLAlchemyTimeoutError)):
-            return True
-        if type(current).__name__ in _OUTAGE_NAMES:
-            return True
+        seen.append(current)
         if isinstance(current, BaseExceptionGroup):
             pending.extend(current.exceptions)
         pending.extend((current.__cause__, current.__context__))
+    return seen
+
+
+def is_connection_failure(error: BaseException, *, sqlite: bool) -> bool:
+    """For an error raised by a database operation: True when it means the database could
+    not be reached (worth waiting for), False for a bad query or a broken invariant."""
+    for current in _chain(error):
+        if isinstance(current, DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, SQLAlchemyTimeoutError):  # no pooled connection came free
+            return True
+        if isinstance(current, (OSError, TimeoutError)):  # refused, reset, DNS, no route
+            return True
+        name = type(current).__name__
+        if name in _CONNECTION_ERROR_NAMES:
+            return True
+        if name == "OperationalError" and type(current).__module__.startswith("psycopg"):
+            return True  # psycopg reports a failed or lost connection this way
+        if sqlite and isinstance(current, OperationalError):
+            message = str(current).lower()
+            if "database is locked" in message or "database is busy" in message:
+                return True
+    return False
+
+
+def is_database_outage(error: BaseException) -> bool:
+    """True when `error` is, or was caused by, the repository's `DatabaseUnavailable`.
+    Only the explicit cause chain is followed: an error merely raised while handling an
+    outage is not one."""
+    current: BaseException | None = error
+    while current is not None:
+        if isinstance(current, DatabaseUnavailable):
+            return True
+        if isinstance(current, BaseExceptionGroup):
+            return any(is_database_outage(e) for e in current.exceptions)
+        current = current.__cause__
     return False
 
 

@@ -7,7 +7,8 @@ transaction is held across an LLM call or a network write.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
-from slidestream.storage.database import session_factory
+from slidestream.errors import DatabaseUnavailable
+from slidestream.storage.database import is_connection_failure, session_factory
 from slidestream.storage.models import (
     ACTIVE_JOB_STATUSES,
     JobRow,
@@ -91,9 +93,21 @@ class Repository:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions: async_sessionmaker[AsyncSession] = session_factory(engine)
+        self._sqlite = engine.dialect.name == "sqlite"
 
-    def session(self) -> AsyncSession:
-        return self._sessions()
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session; a database that cannot be reached surfaces as `DatabaseUnavailable`
+        (the one place that decides what counts as an outage)."""
+        try:
+            async with self._sessions() as session:
+                yield session
+        except DatabaseUnavailable:
+            raise
+        except Exception as error:
+            if is_connection_failure(error, sqlite=self._sqlite):
+                raise DatabaseUnavailable() from error
+            raise
 
     # --- presentations ----------------------------------------------------------------
 
@@ -258,12 +272,16 @@ class Repository:
         try:
             async with self.session() as session, session.begin():
                 if expected_run is not None:
-                    current = await session.scalar(
-                        select(PresentationRow.deck_run).where(
-                            PresentationRow.id == presentation_id
+                    # Locked until commit: a regeneration or a cancel that commits between
+                    # this check and the insert would otherwise let the slide through.
+                    current = (
+                        await session.execute(
+                            select(PresentationRow.deck_run, PresentationRow.deck_status)
+                            .where(PresentationRow.id == presentation_id)
+                            .with_for_update()
                         )
-                    )
-                    if current != expected_run:
+                    ).one_or_none()
+                    if current is None or tuple(current) != (expected_run, "generating"):
                         return False
                 session.add(row)
         except IntegrityError:
@@ -396,11 +414,17 @@ class Repository:
             result = await session.execute(select(TaskRow).where(TaskRow.job_id == job_id))
             return result.scalar_one_or_none()
 
-    async def update_task(self, task_id: str, values: Mapping[str, Any]) -> None:
+    async def update_task(
+        self, task_id: str, values: Mapping[str, Any], *, only_if_status: str | None = None
+    ) -> bool:
+        """Update a task; with `only_if_status`, only from that status (so of two
+        processes ending one task, exactly one does). True if it changed."""
+        statement = update(TaskRow).where(TaskRow.id == task_id)
+        if only_if_status is not None:
+            statement = statement.where(TaskRow.status == only_if_status)
         async with self.session() as session, session.begin():
-            await session.execute(
-                update(TaskRow).where(TaskRow.id == task_id).values(**values, updated_at=utcnow())
-            )
+            result = await session.execute(statement.values(**values, updated_at=utcnow()))
+            return bool(getattr(result, "rowcount", 0))
 
     # --- webhooks -------------------------------------------------------------------------
 
@@ -441,9 +465,7 @@ class Repository:
             session.add_all(rows)
             return len(rows)
 
-    async def claim_due_deliveries(
-        self, limit: int, lease: timedelta
-    ) -> list[WebhookDeliveryRow]:
+    async def claim_due_deliveries(self, limit: int, lease: timedelta) -> list[WebhookDeliveryRow]:
         """Take up to `limit` due deliveries for this process: their next attempt moves
         `lease` ahead in the same transaction, so another process (API node or worker)
         does not attempt them too. A process that dies mid-attempt leaves the delivery

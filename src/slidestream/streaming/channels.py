@@ -51,8 +51,11 @@ class _LocalSubscription:
         self._event.set()
 
     async def wait(self, within: float) -> bool:
+        # `asyncio.timeout`, not `wait_for`: on Python 3.11, `wait_for` drops a cancel
+        # that arrives as the event is set, and the cancelled caller would run on.
         try:
-            await asyncio.wait_for(self._event.wait(), within)
+            async with asyncio.timeout(within):
+                await self._event.wait()
         except TimeoutError:
             return False
         # Cleared after waking and before the caller re-reads, so a notification that

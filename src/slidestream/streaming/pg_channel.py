@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 PG_CHANNEL = "slidestream"
 # NOTIFY payloads are limited to 8000 bytes; topics are short ("presentation:<uuid>").
 MAX_TOPIC_BYTES = 1000
+PUBLISH_TIMEOUT_SECONDS = 5.0
 
 
 def _setter(event: asyncio.Event) -> Any:
@@ -50,9 +51,12 @@ class PostgresChannel:
         payload = topic[:MAX_TOPIC_BYTES]
         try:
             async with self._publish_lock:
-                if self._publisher is None or self._publisher.is_closed():
-                    self._publisher = await asyncpg.connect(self._dsn)
-                await self._publisher.execute("SELECT pg_notify($1, $2)", PG_CHANNEL, payload)
+                # Bounded: a silently dead peer must not hold every announcement of this
+                # process behind the lock until TCP gives up.
+                async with asyncio.timeout(PUBLISH_TIMEOUT_SECONDS):
+                    if self._publisher is None or self._publisher.is_closed():
+                        self._publisher = await asyncpg.connect(self._dsn)
+                    await self._publisher.execute("SELECT pg_notify($1, $2)", PG_CHANNEL, payload)
         except Exception as error:  # an outage must not fail the writer that announces
             log.warning("notify.failed topic=%s error=%s", topic, error.__class__.__name__)
             await self._drop_publisher()
@@ -69,7 +73,8 @@ class PostgresChannel:
         # Wait for the first LISTEN so nothing published after start() is missed; if the
         # database is not up yet, go on and keep trying in the background.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._listening.wait(), timeout=10)
+            async with asyncio.timeout(10):
+                await self._listening.wait()
 
     async def stop(self) -> None:
         if self._listener is not None:
@@ -87,8 +92,7 @@ class PostgresChannel:
     async def _drop_publisher(self) -> None:
         publisher, self._publisher = self._publisher, None
         if publisher is not None:
-            with contextlib.suppress(Exception):
-                await publisher.close(timeout=2)
+            publisher.terminate()  # no goodbye to a peer that may not answer
 
     def _on_notification(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
         self._local.publish_now(payload)
@@ -99,7 +103,8 @@ class PostgresChannel:
             connection: Any = None
             lost = asyncio.Event()
             try:
-                connection = await asyncpg.connect(self._dsn)
+                async with asyncio.timeout(PUBLISH_TIMEOUT_SECONDS * 2):
+                    connection = await asyncpg.connect(self._dsn)
                 connection.add_termination_listener(_setter(lost))
                 await connection.add_listener(PG_CHANNEL, self._on_notification)
                 self._listening.set()
@@ -130,7 +135,9 @@ class PostgresChannel:
         the socket is caught by a periodic round trip."""
         while not lost.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(lost.wait(), timeout=self._reconnect_max)
+                async with asyncio.timeout(self._reconnect_max):
+                    await lost.wait()
             if lost.is_set() or connection.is_closed():
                 return
-            await asyncio.wait_for(connection.execute("SELECT 1"), timeout=self._reconnect_max)
+            async with asyncio.timeout(self._reconnect_max):
+                await connection.execute("SELECT 1")
