@@ -295,7 +295,9 @@ class JobWorker:
         with self.channel.subscribe(presentation_topic(presentation_id)) as subscription:
             while not ended.is_set():
                 with contextlib.suppress(Exception):  # an outage: look again later
-                    job = await self.repository.get_job(job_id)
+                    # Shielded: cancelling the watcher when the job ends must not cut a
+                    # query off mid-flight (that drops the pooled connection).
+                    job = await asyncio.shield(self.repository.get_job(job_id))
                     if job is None or job.status == "cancelled":
                         return
                 await subscription.wait(self.recheck_seconds)
