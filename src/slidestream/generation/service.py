@@ -410,7 +410,12 @@ class PresentationService:
         if job is None:
             return False
         await self.repository.set_job_status(job.id, "cancelled", error=detail)
-        await self.runner.cancel(job.id)
+        try:
+            await self.runner.cancel(job.id)
+        except Exception:
+            # Best effort: the row is cancelled and every write of the job is fenced, so
+            # the presentation is still brought to its cancelled state below.
+            log.warning("job.cancel_unconfirmed job_id=%s", job.id, exc_info=True)
         if job.kind == "deck" and replaced:
             log.info("job.replaced job_id=%s presentation_id=%s", job.id, presentation_id)
             return True

@@ -230,12 +230,14 @@ class TaskService:
     async def stage(self, job: JobRow, message: str) -> None:
         task = await self.repository.task_for_job(job.id)
         if task is not None and task.status == "pending" and task.message != message:
-            await self.repository.update_task(task.id, {"message": message})
+            await self.repository.update_task(
+                task.id, {"message": message}, only_if_status="pending"
+            )
 
     async def completed(self, job: JobRow) -> None:
         task = await self.repository.task_for_job(job.id)
-        if task is not None and task.status == "completed":
-            return  # resumed after the task was recorded: it was exported and announced
+        if task is not None and task.status != "pending":
+            return  # resumed after it was recorded (exported and announced), or cancelled
         path = await self.export(job.presentation_id, task.export_as if task else "pptx")
         result = {
             "presentation_id": str(job.presentation_id),

@@ -26,7 +26,7 @@ import contextlib
 import logging
 import random
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -35,8 +35,9 @@ import psycopg
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.schema import SchemaManager
 
+from slidestream.errors import DatabaseUnavailable
 from slidestream.jobs.executor import JobInterrupted
-from slidestream.storage.database import is_database_outage
+from slidestream.storage.database import is_connection_failure, is_database_outage
 from slidestream.storage.models import ACTIVE_JOB_STATUSES, utcnow
 from slidestream.storage.repository import Repository
 from slidestream.streaming.channels import NotificationChannel, presentation_topic
@@ -53,6 +54,18 @@ SHUTDOWN_GRACE_SECONDS = 10.0
 CANCEL_WAIT_SECONDS = 10.0
 # Published by a worker whenever a job ends there, so a cancel waiting on it returns at once.
 JOB_STOPPED_TOPIC = "jobs:stopped"
+
+
+@contextlib.asynccontextmanager
+async def _queue_database() -> AsyncIterator[None]:
+    """The job queue's own connections fail like the repository's: as
+    `DatabaseUnavailable` when PostgreSQL cannot be reached (a 503, a job that waits)."""
+    try:
+        yield
+    except Exception as error:
+        if is_connection_failure(error, sqlite=False):
+            raise DatabaseUnavailable() from error
+        raise
 
 
 class JobQueue:
@@ -85,34 +98,43 @@ class JobQueue:
         key = str(job_id)
         deferrer = self.app.configure_task(TASK_NAME, lock=key, queueing_lock=key, queue=QUEUE)
         try:
-            await deferrer.defer_async(job_id=key)
+            async with _queue_database():
+                await deferrer.defer_async(job_id=key)
         except AlreadyEnqueued:
             return False
         return True
 
+    async def drop(self, queue_job_id: int) -> None:
+        """Take a job that no worker has started out of the queue."""
+        async with _queue_database():
+            await self.app.job_manager.cancel_job_by_id_async(queue_job_id)
+
     async def pending(self, job_id: uuid.UUID) -> list[dict[str, Any]]:
         """The queued (`todo`) and running (`doing`) procrastinate jobs for `job_id`."""
-        rows = await self.app.connector.execute_query_all_async(
-            "SELECT id, status FROM procrastinate_jobs WHERE lock = %(lock)s "
-            "AND status IN ('todo', 'doing')",
-            lock=str(job_id),
-        )
+        async with _queue_database():
+            rows = await self.app.connector.execute_query_all_async(
+                "SELECT id, status FROM procrastinate_jobs WHERE lock = %(lock)s "
+                "AND status IN ('todo', 'doing')",
+                lock=str(job_id),
+            )
         return [dict(row) for row in rows]
 
     async def has_pending(self, job_id: uuid.UUID) -> bool:
-        rows = await self.app.connector.execute_query_all_async(
-            "SELECT 1 FROM procrastinate_jobs WHERE lock = %(lock)s "
-            "AND status IN ('todo', 'doing') LIMIT 1",
-            lock=str(job_id),
-        )
+        async with _queue_database():
+            rows = await self.app.connector.execute_query_all_async(
+                "SELECT 1 FROM procrastinate_jobs WHERE lock = %(lock)s "
+                "AND status IN ('todo', 'doing') LIMIT 1",
+                lock=str(job_id),
+            )
         return bool(rows)
 
     async def pending_locks(self) -> set[str]:
-        rows = await self.app.connector.execute_query_all_async(
-            "SELECT lock FROM procrastinate_jobs WHERE queue_name = %(queue)s "
-            "AND status IN ('todo', 'doing')",
-            queue=QUEUE,
-        )
+        async with _queue_database():
+            rows = await self.app.connector.execute_query_all_async(
+                "SELECT lock FROM procrastinate_jobs WHERE queue_name = %(queue)s "
+                "AND status IN ('todo', 'doing')",
+                queue=QUEUE,
+            )
         return {row["lock"] for row in rows if row["lock"]}
 
 
@@ -156,15 +178,16 @@ class DistributedJobRunner:
         or after `CANCEL_WAIT_SECONDS` if its worker does not answer (a dead worker's job
         can write nothing: its row is no longer active, and every write is fenced)."""
         job = await self.repository.get_job(job_id)
-        if job is not None:
-            await self.channel.publish(presentation_topic(job.presentation_id))
         deadline = asyncio.get_running_loop().time() + CANCEL_WAIT_SECONDS
         with self.channel.subscribe(JOB_STOPPED_TOPIC) as stopped:
             while True:
-                for queued in await self.queue.pending(job_id):
+                if job is not None:  # again each time: one notification may be lost
+                    await self.channel.publish(presentation_topic(job.presentation_id))
+                pending = await self.queue.pending(job_id)
+                for queued in pending:
                     if queued["status"] == "todo":
-                        await self.queue.app.job_manager.cancel_job_by_id_async(queued["id"])
-                if not await self.queue.has_pending(job_id):
+                        await self.queue.drop(queued["id"])
+                if not any(queued["status"] == "doing" for queued in pending):
                     return
                 remaining = deadline - asyncio.get_running_loop().time()
                 if remaining <= 0:

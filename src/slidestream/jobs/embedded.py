@@ -13,6 +13,7 @@ import uuid
 
 from slidestream.jobs.executor import JobInterrupted
 from slidestream.jobs.runner import JobExecutor
+from slidestream.storage.database import is_database_outage
 from slidestream.storage.repository import Repository
 
 log = logging.getLogger(__name__)
@@ -81,12 +82,13 @@ class EmbeddedJobRunner:
                     await self.execute(job_id)
                 except asyncio.CancelledError:
                     raise
-                except JobInterrupted:
+                except Exception as error:
+                    if not (isinstance(error, JobInterrupted) or is_database_outage(error)):
+                        log.exception("job.crashed job_id=%s", job_id)
+                        return
                     # The database went away mid-job: try again once it is back; the job
                     # resumes from what it stored.
                     interruptions += 1
                     await asyncio.sleep(min(RETRY_MAX_SECONDS, 0.5 * 2**interruptions))
                     continue
-                except Exception:  # the executor records failures; this is a last resort
-                    log.exception("job.crashed job_id=%s", job_id)
                 return

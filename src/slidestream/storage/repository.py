@@ -272,16 +272,23 @@ class Repository:
         try:
             async with self.session() as session, session.begin():
                 if expected_run is not None:
-                    # Locked until commit: a regeneration or a cancel that commits between
-                    # this check and the insert would otherwise let the slide through.
-                    current = (
-                        await session.execute(
-                            select(PresentationRow.deck_run, PresentationRow.deck_status)
-                            .where(PresentationRow.id == presentation_id)
-                            .with_for_update()
+                    # A no-op write that matches only while the run is still generating:
+                    # it locks the presentation row (PostgreSQL) or the database (SQLite)
+                    # until commit, so a regeneration or a cancel cannot commit between
+                    # this check and the insert.
+                    still_running = await session.execute(
+                        update(PresentationRow)
+                        .where(
+                            PresentationRow.id == presentation_id,
+                            PresentationRow.deck_run == expected_run,
+                            PresentationRow.deck_status == "generating",
                         )
-                    ).one_or_none()
-                    if current is None or tuple(current) != (expected_run, "generating"):
+                        .values(
+                            deck_run=PresentationRow.deck_run,
+                            updated_at=PresentationRow.updated_at,
+                        )
+                    )
+                    if not getattr(still_running, "rowcount", 0):
                         return False
                 session.add(row)
         except IntegrityError:
