@@ -94,7 +94,11 @@ class ServerProcess:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        wait_until_healthy(self.url, self.process)
+        try:
+            wait_until_healthy(self.url, self.process)
+        except BaseException:
+            self.stop()  # never leave a half-started server behind
+            raise
         return self
 
     def kill(self) -> None:
