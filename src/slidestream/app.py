@@ -30,6 +30,7 @@ from slidestream.api.presenton import (
 )
 from slidestream.api.presenton import exports as exports_api
 from slidestream.api.presenton import files as files_api
+from slidestream.api.security import install_browser_security
 from slidestream.assets.fill import AssetFiller
 from slidestream.assets.images import IMAGES_ROUTE
 from slidestream.documents.loader import load_documents
@@ -247,4 +248,5 @@ def create_app(settings: Settings | None = None, *, provider: LLMProvider | None
         max_bytes=settings.max_body_bytes,
         path_limits={API_PREFIX + files_api.UPLOAD_PATH: files_api.upload_body_limit(settings)},
     )
+    install_browser_security(app, settings)
     return app

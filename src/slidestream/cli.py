@@ -23,6 +23,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from slidestream import logsafety
 from slidestream.domain.layouts import PresentationLayoutModel
 from slidestream.domain.presentations import (
     CreatePresentationRequest,
@@ -54,11 +55,11 @@ app.add_typer(db_app, name="db")
 console = Console(stderr=True)
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+def _configure_logging(settings: Settings, level: str | None = None) -> None:
+    """Log to stderr at `level` (default: SLIDESTREAM_LOG_LEVEL), with the configured keys,
+    bearer tokens and credential query parameters masked."""
+    logging.basicConfig(level=(level or settings.log_level).upper(), format=logsafety.LOG_FORMAT)
+    logsafety.install(logsafety.settings_secrets(settings))
 
 
 @app.command()
@@ -81,7 +82,7 @@ def serve(
     from slidestream.app import create_app
 
     settings = load_settings()
-    _configure_logging(settings.log_level)
+    _configure_logging(settings)
     problem = settings.deployment_problem()
     if problem is None and workers > 1 and settings.jobs != "distributed":
         problem = (
@@ -100,6 +101,12 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level,
+        # uvicorn applies its logging config itself (here, and again in each worker
+        # process), replacing the handlers set up above: hand it a config whose handlers
+        # all carry the redacting filter, and which brings the secrets along.
+        log_config=logsafety.uvicorn_log_config(
+            settings.log_level, logsafety.settings_secrets(settings)
+        ),
         timeout_graceful_shutdown=5,
     )
 
@@ -119,7 +126,7 @@ def worker(
     from slidestream.settings import DeploymentError
 
     settings = load_settings()
-    _configure_logging(settings.log_level)
+    _configure_logging(settings)
     try:
         asyncio.run(run_worker(settings, concurrency=concurrency, name=name))
     except DeploymentError as error:
@@ -222,7 +229,7 @@ def generate(
     Uses the configured LLM provider; with none configured, the offline engine drafts the
     deck from the topic and the documents (labelled as an offline draft)."""
     settings = load_settings()
-    logging.basicConfig(level=logging.WARNING)
+    _configure_logging(settings, "warning")
     try:
         file_paths = _store_documents(settings, document or [])
         request = CreatePresentationRequest(
@@ -367,7 +374,7 @@ def export(
 ) -> None:
     """Export a stored deck as an editable PPTX or a PDF."""
     settings = load_settings()
-    logging.basicConfig(level=logging.WARNING)
+    _configure_logging(settings, "warning")
     try:
         export_as = _format_of(output)
         if export_as == "json":

@@ -370,6 +370,25 @@ class Settings(BaseSettings):
     log_level: str = Field(
         default="info", validation_alias=AliasChoices("SLIDESTREAM_LOG_LEVEL", "log_level")
     )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("SLIDESTREAM_CORS_ORIGINS", "cors_origins"),
+        description="Origins whose pages may call the API from a browser (comma-separated or "
+        "a JSON list; `*` = any origin, never with credentials); none = same origin only.",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        # As the gateway's SLIDESTREAM_GATEWAY_CORS_ORIGINS, plus a JSON list; a browser's
+        # Origin never ends in `/`, so a trailing one would silently never match.
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else text.split(",")
+        if isinstance(value, list | tuple):
+            origins = (str(origin).strip().rstrip("/") for origin in value)
+            return [origin for origin in origins if origin]
+        return value
 
     @field_validator("llm", mode="before")
     @classmethod

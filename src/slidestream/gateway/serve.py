@@ -9,6 +9,7 @@ import gc
 import logging
 import sys
 
+from slidestream import logsafety
 from slidestream.settings import GatewaySettings
 
 NO_CALLERS = "no callers configured: set SLIDESTREAM_GATEWAY_API_KEYS (caller=key,...)"
@@ -21,10 +22,9 @@ def serve(settings: GatewaySettings, *, host: str | None = None, port: int | Non
 
     from slidestream.gateway.app import create_gateway_app
 
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    secrets = logsafety.settings_secrets(settings)
+    logging.basicConfig(level=settings.log_level.upper(), format=logsafety.LOG_FORMAT)
+    logsafety.install(secrets)
     app = create_gateway_app(settings)
     # Everything built so far (modules, the app) lives as long as the process: keep the
     # garbage collector's full passes off it, so they stay short while streams flow.
@@ -34,6 +34,9 @@ def serve(settings: GatewaySettings, *, host: str | None = None, port: int | Non
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level,
+        # uvicorn replaces the handlers above with its own config: this one has the
+        # redacting filter on every handler (callers' keys may travel as `?api_key=`).
+        log_config=logsafety.uvicorn_log_config(settings.log_level, secrets),
         timeout_graceful_shutdown=5,
     )
 
