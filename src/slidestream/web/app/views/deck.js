@@ -183,11 +183,13 @@ export async function mountDeck(root, { id }) {
   }
 
   async function onComplete() {
-    deck.status = "completed";
     problems.replaceChildren();
     try {
-      await loadAll(); // final slides carry their real image URLs
+      // Final slides carry their real image URLs. The deck reads as completed only once
+      // they are all drawn: a slide still on its way must not see the status flip first.
+      await loadAll();
     } catch (error) {
+      deck.status = "completed";
       if (!signal.aborted) problems.replaceChildren(notice({ message: plainMessage(error) }));
     }
     if (!signal.aborted) {
