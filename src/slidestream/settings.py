@@ -20,6 +20,19 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 LLMName = Literal["openai", "custom", "ollama", "anthropic", "google", "offline"]
 
 
+def _origin_list(value: object) -> object:
+    """CORS origins from a comma-separated string or a JSON list (the server's and the
+    gateway's setting alike). A browser's `Origin` never ends in `/`, so a trailing one,
+    which would silently never match, is dropped."""
+    if isinstance(value, str):
+        text = value.strip()
+        value = json.loads(text) if text.startswith("[") else text.split(",")
+    if isinstance(value, list | tuple):
+        origins = (str(origin).strip().rstrip("/") for origin in value)
+        return [origin for origin in origins if origin]
+    return value
+
+
 class DeploymentError(RuntimeError):
     """The settings describe a deployment that cannot run (the message says why)."""
 
@@ -380,15 +393,7 @@ class Settings(BaseSettings):
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
-        # As the gateway's SLIDESTREAM_GATEWAY_CORS_ORIGINS, plus a JSON list; a browser's
-        # Origin never ends in `/`, so a trailing one would silently never match.
-        if isinstance(value, str):
-            text = value.strip()
-            value = json.loads(text) if text.startswith("[") else text.split(",")
-        if isinstance(value, list | tuple):
-            origins = (str(origin).strip().rstrip("/") for origin in value)
-            return [origin for origin in origins if origin]
-        return value
+        return _origin_list(value)
 
     @field_validator("llm", mode="before")
     @classmethod
@@ -559,7 +564,7 @@ class GatewaySettings(BaseSettings):
     )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="Origins allowed to call (comma-separated); none = closed.",
+        description="Origins allowed to call (comma-separated or a JSON list); none = closed.",
     )
     max_body_bytes: int = Field(default=2_000_000, ge=1024)
     data_dir: Path = Field(default_factory=_default_data_dir)
@@ -578,9 +583,7 @@ class GatewaySettings(BaseSettings):
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [origin.strip() for origin in value.split(",") if origin.strip()]
-        return value
+        return _origin_list(value)
 
     @property
     def resolved_database_url(self) -> str:
