@@ -13,8 +13,10 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from slidestream import __version__
+from slidestream.access import KeyStore
 from slidestream.api import web as web_api
 from slidestream.api import webhooks as webhooks_api
+from slidestream.api.auth import Authentication, OpenStreams, RequestRate
 from slidestream.api.deps import Services
 from slidestream.api.errors import install_error_handlers
 from slidestream.api.limits import BodySizeLimit
@@ -46,7 +48,7 @@ from slidestream.llm.base import LLMProvider
 from slidestream.llm.holder import ProviderHolder
 from slidestream.render.export import ExportService
 from slidestream.render.fonts import FONTS_DIR
-from slidestream.settings import DeploymentError, Settings, load_settings
+from slidestream.settings import DeploymentError, Settings, is_loopback, load_settings
 from slidestream.storage.database import create_engine, migrate
 from slidestream.storage.repository import Repository
 from slidestream.streaming.channels import InProcessChannel, NotificationChannel
@@ -67,6 +69,14 @@ WEB_APP_CSP = (
 )
 
 
+NO_KEYS_MESSAGE = (
+    "API keys are required (the server listens beyond loopback, or SLIDESTREAM_AUTH=keys) "
+    "but none exists. Create one with `slidestream keys create NAME` (add --admin for a key "
+    "that sees every deck), or listen on 127.0.0.1, or set SLIDESTREAM_AUTH=off if "
+    "something in front of the server authenticates every caller."
+)
+
+
 class Runtime:
     """Everything that lives as long as the process: engine, channel, runner, provider."""
 
@@ -77,6 +87,7 @@ class Runtime:
         self.settings = settings
         self.engine = create_engine(settings.resolved_database_url)
         self.repository = Repository(self.engine)
+        self.keys = KeyStore(self.repository, settings.stream_token_seconds)
         self.channel: NotificationChannel
         self.pg_channel: PostgresChannel | None = None
         self.job_queue: JobQueue | None = None
@@ -141,10 +152,16 @@ class Runtime:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.settings.images_dir.mkdir(parents=True, exist_ok=True)
         await migrate(self.engine)
+        await self.keys.start()
         if self.pg_channel is not None:
             await self.pg_channel.start()
         self.webhooks.start()
         await self.runner.start()
+
+    async def check_keys(self) -> None:
+        """A server that requires keys refuses to start with none to accept."""
+        if self.settings.keys_required and not await self.repository.api_keys():
+            raise DeploymentError(NO_KEYS_MESSAGE)
 
     async def stop(self) -> None:
         await self.runner.stop()
@@ -165,6 +182,7 @@ class Runtime:
             tasks=self.tasks,
             webhooks=self.webhooks,
             exports=self.exports,
+            keys=self.keys,
         )
 
 
@@ -176,6 +194,11 @@ def create_app(settings: Settings | None = None, *, provider: LLMProvider | None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
+        try:
+            await runtime.check_keys()
+        except DeploymentError:
+            await runtime.stop()
+            raise
         log.info("server.start database=%s", settings.resolved_database_url.split("://")[0])
         try:
             yield
@@ -248,5 +271,17 @@ def create_app(settings: Settings | None = None, *, provider: LLMProvider | None
         max_bytes=settings.max_body_bytes,
         path_limits={API_PREFIX + files_api.UPLOAD_PATH: files_api.upload_body_limit(settings)},
     )
+    app.add_middleware(
+        Authentication,
+        keys=runtime.keys if settings.keys_required else None,
+        rate=RequestRate(settings.key_requests_per_minute),
+        streams=OpenStreams(settings.key_max_open_streams),
+    )
     install_browser_security(app, settings)
+    if settings.auth == "off" and not is_loopback(settings.host):
+        log.warning(
+            "server.keys_off host=%s: SLIDESTREAM_AUTH=off, so every caller that reaches "
+            "this address may read and generate every deck",
+            settings.host,
+        )
     return app

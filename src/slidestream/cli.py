@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
 import shutil
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -22,8 +25,10 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.table import Table
 
 from slidestream import logsafety
+from slidestream.access import OPEN, KeyStore
 from slidestream.domain.layouts import PresentationLayoutModel
 from slidestream.domain.presentations import (
     CreatePresentationRequest,
@@ -36,6 +41,7 @@ from slidestream.domain.views import presentation_with_slides
 from slidestream.errors import InvalidInput, SlidestreamError
 from slidestream.render.export import ExportFormat
 from slidestream.settings import Settings, load_settings
+from slidestream.storage.models import ApiKeyRow
 from slidestream.streaming.channels import presentation_topic
 from slidestream.templates.registry import (
     DEFAULT_LAYOUT_GROUP,
@@ -52,6 +58,12 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+keys_app = typer.Typer(
+    help="API keys: create, list and revoke the keys callers send as "
+    "`Authorization: Bearer <key>`.",
+    no_args_is_help=True,
+)
+app.add_typer(keys_app, name="keys")
 console = Console(stderr=True)
 
 
@@ -81,9 +93,15 @@ def serve(
 
     from slidestream.app import create_app
 
+    if host is not None:
+        # Whether keys are required depends on the address, and with several processes
+        # each builds its settings from the environment.
+        os.environ["SLIDESTREAM_HOST"] = host
     settings = load_settings()
     _configure_logging(settings)
     problem = settings.deployment_problem()
+    if problem is None and settings.keys_required:
+        problem = asyncio.run(_keys_problem(settings))
     if problem is None and workers > 1 and settings.jobs != "distributed":
         problem = (
             "--workers above 1 needs the distributed deployment: set "
@@ -98,7 +116,7 @@ def serve(
         "slidestream.app:create_app" if workers > 1 else create_app(settings),
         factory=workers > 1,
         workers=workers if workers > 1 else None,
-        host=host or settings.host,
+        host=settings.host,
         port=port or settings.port,
         log_level=settings.log_level,
         # uvicorn applies its logging config itself (here, and again in each worker
@@ -308,7 +326,7 @@ async def _generate(
         if export_as not in ("pptx", "pdf"):
             return deck, None
         exported = await runtime.exports.export(
-            uuid.UUID(str(deck["id"])), "pdf" if export_as == "pdf" else "pptx"
+            uuid.UUID(str(deck["id"])), "pdf" if export_as == "pdf" else "pptx", access=OPEN
         )
         return deck, exported.path
     finally:
@@ -319,7 +337,7 @@ async def _run_flow(
     runtime: Runtime, request: CreatePresentationRequest, layout: PresentationLayoutModel
 ) -> dict[str, object]:
     service, repository = runtime.presentations, runtime.repository
-    row = await service.create(request)
+    row = await service.create(request, OPEN)
     pid = row.id
     with (
         runtime.channel.subscribe(presentation_topic(pid)) as subscription,
@@ -333,9 +351,9 @@ async def _run_flow(
         ) as progress,
     ):
         outline_task = progress.add_task("Outline", total=None)
-        await service.start_outline(pid)
+        await service.start_outline(pid, OPEN)
         while True:
-            row = await service.require(pid)
+            row = await service.require(pid, OPEN)
             progress.update(outline_task, description=f"Outline ({len(row.outline_text)} chars)")
             if row.outline_status == "ready":
                 break
@@ -345,20 +363,20 @@ async def _run_flow(
         progress.update(outline_task, total=1, completed=1)
         outlines = [SlideOutline(content=o["content"]) for o in (row.outlines or {})["slides"]]
         row = await service.prepare(
-            PrepareRequest(presentation_id=pid, outlines=outlines, layout=layout)
+            PrepareRequest(presentation_id=pid, outlines=outlines, layout=layout), OPEN
         )
         total = len((row.structure or {}).get("slides", []))
         slides_task: TaskID = progress.add_task("Slides", total=total)
-        await service.start_deck(pid, resuming=False)
+        await service.start_deck(pid, OPEN, resuming=False)
         while True:
-            row = await service.require(pid)
+            row = await service.require(pid, OPEN)
             progress.update(slides_task, completed=await repository.count_slides(pid))
             if row.deck_status == "completed":
                 break
             if row.deck_status in ("failed", "cancelled"):
                 raise SlidestreamError(row.deck_error or "Slide generation failed")
             await subscription.wait(runtime.settings.stream_recheck_seconds)
-    full = await service.require_with_slides(pid)
+    full = await service.require_with_slides(pid, OPEN)
     result: dict[str, object] = presentation_with_slides(full, list(full.slides)).model_dump(
         mode="json"
     )
@@ -394,7 +412,7 @@ async def _export(settings: Settings, presentation_id: uuid.UUID, export_as: str
     await runtime.start()
     try:
         fmt: ExportFormat = "pdf" if export_as == "pdf" else "pptx"
-        return (await runtime.exports.export(presentation_id, fmt)).path
+        return (await runtime.exports.export(presentation_id, fmt, access=OPEN)).path
     finally:
         await runtime.stop()
 
@@ -433,3 +451,107 @@ def db_current() -> None:
             await engine.dispose()
 
     typer.echo(asyncio.run(run()) or "empty")
+
+
+async def _keys_problem(settings: Settings) -> str | None:
+    """Why a server that requires keys cannot start (there is none), or None."""
+    from slidestream.app import NO_KEYS_MESSAGE
+
+    async with _key_store(settings) as store:
+        return None if await store.repository.api_keys() else NO_KEYS_MESSAGE
+
+
+@asynccontextmanager
+async def _key_store(settings: Settings) -> AsyncIterator[KeyStore]:
+    from slidestream.storage.database import create_engine, migrate
+    from slidestream.storage.repository import Repository
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        await migrate(engine)
+        yield KeyStore(Repository(engine), settings.stream_token_seconds)
+    finally:
+        await engine.dispose()
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="The owner: what this key makes belongs to NAME, and every key of one "
+            "name shares it (create a second key to rotate, then revoke the first)."
+        ),
+    ],
+    admin: Annotated[
+        bool, typer.Option("--admin", help="The key sees and manages every owner's decks.")
+    ] = False,
+) -> None:
+    """Create a key and print it once (only its hash is stored)."""
+    settings = load_settings()
+
+    async def run() -> tuple[ApiKeyRow, str]:
+        async with _key_store(settings) as store:
+            return await store.create(name, admin=admin)
+
+    try:
+        row, key = asyncio.run(run())
+    except SlidestreamError as error:
+        console.print(f"[red]error:[/red] {error.detail}")
+        raise typer.Exit(code=2) from error
+    kind = "admin key" if row.admin else "key"
+    console.print(
+        f"Created {kind} [bold]{row.id}[/bold] for [bold]{row.name}[/bold]. It is shown only now:"
+    )
+    typer.echo(key)
+    if not settings.keys_required:
+        console.print(
+            f"[yellow]Note:[/yellow] with SLIDESTREAM_AUTH={settings.auth} and host "
+            f"{settings.host}, the server does not ask for keys (set SLIDESTREAM_AUTH=keys "
+            "to require them on loopback too)."
+        )
+
+
+@keys_app.command("list")
+def keys_list(
+    all_keys: Annotated[bool, typer.Option("--all", help="Include revoked keys.")] = False,
+) -> None:
+    """The keys: id, owner name, admin, when made and when revoked (never the key)."""
+    settings = load_settings()
+
+    async def run() -> list[ApiKeyRow]:
+        async with _key_store(settings) as store:
+            return await store.repository.api_keys(include_revoked=all_keys)
+
+    rows = asyncio.run(run())
+    table = Table("id", "name", "admin", "created", "revoked")
+    for row in rows:
+        table.add_row(
+            row.id,
+            row.name,
+            "yes" if row.admin else "",
+            f"{row.created_at:%Y-%m-%d %H:%M}",
+            f"{row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "",
+        )
+    Console().print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id, from `slidestream keys list`.")],
+) -> None:
+    """Revoke a key at once: it and its stream tokens stop working. What it made stays,
+    owned by its name."""
+    settings = load_settings()
+
+    async def run() -> ApiKeyRow:
+        async with _key_store(settings) as store:
+            return await store.revoke(key_id)
+
+    try:
+        row = asyncio.run(run())
+    except SlidestreamError as error:
+        console.print(f"[red]error:[/red] {error.detail}")
+        raise typer.Exit(code=1) from error
+    console.print(f"Revoked key [bold]{row.id}[/bold] of [bold]{row.name}[/bold].")

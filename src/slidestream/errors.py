@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 
 class SlidestreamError(Exception):
     """Base class: `detail` is safe to show to the caller."""
@@ -66,3 +68,27 @@ class DatabaseUnavailable(SlidestreamError):
 
     def __init__(self) -> None:
         super().__init__("The database is unavailable right now; try again shortly")
+
+
+class Unauthorized(SlidestreamError):
+    """No valid credentials (401, with a `WWW-Authenticate` challenge)."""
+
+    status_code = 401
+
+    def __init__(self, detail: str, *, error: str | None = None) -> None:
+        super().__init__(detail)
+        challenge = 'Bearer realm="slidestream"'
+        if error is not None:
+            challenge += f', error="{error}"'
+        self.headers = {"WWW-Authenticate": challenge}
+
+
+class LimitExceeded(SlidestreamError):
+    """A per-key limit is reached (429); `Retry-After` says when to try again."""
+
+    status_code = 429
+
+    def __init__(self, detail: str, retry_after: float) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, math.ceil(retry_after))
+        self.headers = {"Retry-After": str(self.retry_after)}

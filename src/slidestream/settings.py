@@ -8,6 +8,7 @@ settings carry the `SLIDESTREAM_` prefix.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from functools import cached_property
 from pathlib import Path
@@ -31,6 +32,17 @@ def _origin_list(value: object) -> object:
         origins = (str(origin).strip().rstrip("/") for origin in value)
         return [origin for origin in origins if origin]
     return value
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (a listening address) is reachable from this machine only."""
+    host = host.strip().strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to anything
 
 
 class DeploymentError(RuntimeError):
@@ -375,6 +387,60 @@ class Settings(BaseSettings):
         "between slide chunks, Last-Event-ID ignored, Presenton's response headers.",
     )
 
+    # --- access: API keys, stream tokens and per-key limits ----------------------------
+    auth: Literal["auto", "keys", "off"] = Field(
+        default="auto",
+        validation_alias=AliasChoices("SLIDESTREAM_AUTH", "auth"),
+        description="`auto`: API keys are required when the server listens on any address "
+        "but loopback, and off on loopback. `keys`: always required. `off`: never (only "
+        "behind something else that authenticates).",
+    )
+    stream_token_seconds: int = Field(
+        default=3600,
+        ge=10,
+        le=86400,
+        validation_alias=AliasChoices("SLIDESTREAM_STREAM_TOKEN_SECONDS", "stream_token_seconds"),
+        description="How long a deck-scoped stream token opens (and reopens) that deck's streams.",
+    )
+    key_max_active_generations: int = Field(
+        default=4,
+        ge=0,
+        validation_alias=AliasChoices(
+            "SLIDESTREAM_KEY_MAX_ACTIVE_GENERATIONS", "key_max_active_generations"
+        ),
+        description="Generations one key may have queued or running at once (0 = no limit).",
+    )
+    key_generations_per_hour: int = Field(
+        default=60,
+        ge=0,
+        validation_alias=AliasChoices(
+            "SLIDESTREAM_KEY_GENERATIONS_PER_HOUR", "key_generations_per_hour"
+        ),
+        description="Generations one key may start in any hour (0 = no limit).",
+    )
+    key_max_open_streams: int = Field(
+        default=50,
+        ge=0,
+        validation_alias=AliasChoices("SLIDESTREAM_KEY_MAX_OPEN_STREAMS", "key_max_open_streams"),
+        description="Streams one key may hold open at once, per API process (0 = no limit).",
+    )
+    key_requests_per_minute: int = Field(
+        default=600,
+        ge=0,
+        validation_alias=AliasChoices(
+            "SLIDESTREAM_KEY_REQUESTS_PER_MINUTE", "key_requests_per_minute"
+        ),
+        description="Requests one key may make in any minute, per API process (0 = no limit).",
+    )
+    max_concurrent_llm_calls: int = Field(
+        default=16,
+        ge=1,
+        validation_alias=AliasChoices(
+            "SLIDESTREAM_MAX_CONCURRENT_LLM_CALLS", "max_concurrent_llm_calls"
+        ),
+        description="LLM calls one process makes at once; more wait their turn.",
+    )
+
     # --- server --------------------------------------------------------------------
     host: str = Field(
         default="127.0.0.1", validation_alias=AliasChoices("SLIDESTREAM_HOST", "host")
@@ -428,6 +494,13 @@ class Settings(BaseSettings):
         url = self.resolved_database_url
         scheme, _, rest = url.partition("://")
         return "postgresql://" + rest if scheme.startswith("postgresql") else url
+
+    @property
+    def keys_required(self) -> bool:
+        """Whether every API call needs a key (see `auth`)."""
+        if self.auth == "auto":
+            return not is_loopback(self.host)
+        return self.auth == "keys"
 
     def deployment_problem(self) -> str | None:
         """Why these settings cannot run, or None."""

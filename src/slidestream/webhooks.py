@@ -67,27 +67,38 @@ class WebhookService:
 
     # --- subscriptions --------------------------------------------------------------------
 
-    async def subscribe(self, url: str, secret: str | None, event: str) -> WebhookSubscriptionRow:
+    async def subscribe(
+        self, url: str, secret: str | None, event: str, owner: str | None = None
+    ) -> WebhookSubscriptionRow:
+        """Subscribe `owner` (an API key's name; None without keys) to `event` on its own
+        decks."""
         if not url.lower().startswith(("http://", "https://")):
             raise InvalidInput("The webhook URL must start with http:// or https://")
         url = await validate_public_url(url, allow_hosts=self.settings.fetch_allow_hosts)
         row = WebhookSubscriptionRow(
-            id="webhook-" + secrets.token_hex(32), url=url, secret=secret or None, event=event
+            id="webhook-" + secrets.token_hex(32),
+            url=url,
+            secret=secret or None,
+            event=event,
+            owner=owner,
         )
         await self.repository.add_subscription(row)
         log.info("webhook.subscribed id=%s event=%s", row.id, event)
         return row
 
-    async def unsubscribe(self, subscription_id: str) -> None:
-        if not await self.repository.delete_subscription(subscription_id):
+    async def unsubscribe(self, subscription_id: str, owner_filter: str | None = None) -> None:
+        """Delete a subscription; with `owner_filter`, only that owner's (any other is "not
+        found")."""
+        if not await self.repository.delete_subscription(subscription_id, owner_filter):
             raise NotFound("Webhook subscription not found")
 
     # --- publishing -----------------------------------------------------------------------
 
-    async def publish(self, event: str, payload: dict[str, Any]) -> None:
-        """Queue `event` for every subscriber; returns at once (never fails generation)."""
+    async def publish(self, event: str, payload: dict[str, Any], owner: str | None) -> None:
+        """Queue `event` for the subscribers of `owner`, the owner of the deck it is about
+        (never another owner's); returns at once (never fails generation)."""
         try:
-            count = await self.repository.enqueue_deliveries(event, payload)
+            count = await self.repository.enqueue_deliveries(event, payload, owner)
         except Exception:
             log.exception("webhook.enqueue_failed event=%s", event)
             return

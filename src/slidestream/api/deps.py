@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from slidestream.access import KeyStore
 from slidestream.documents.store import UploadStore
 from slidestream.generation.service import PresentationService
 from slidestream.generation.tasks import TaskService
@@ -26,6 +27,7 @@ class Services:
     tasks: TaskService
     webhooks: WebhookService
     exports: ExportService
+    keys: KeyStore
 
 
 def services(request: Request) -> Services:

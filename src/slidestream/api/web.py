@@ -15,10 +15,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel
 
+from slidestream.access import Access
+from slidestream.api.auth import AccessDep
 from slidestream.api.deps import Services, services
 from slidestream.domain.presentations import PresentationWithSlides
 from slidestream.domain.views import presentation_with_slides
-from slidestream.errors import PresentationNotFound, SlideNotFound
+from slidestream.errors import SlideNotFound
 from slidestream.render import fonts
 from slidestream.render.export import build_geometry
 from slidestream.render.geometry import slide_geometry
@@ -105,11 +107,10 @@ def template_previews() -> tuple[TemplatePreview, ...]:
     return tuple(previews)
 
 
-async def _presentation(svc: Services, presentation_id: uuid.UUID) -> PresentationRow:
-    row = await svc.repository.get_presentation_with_slides(presentation_id)
-    if row is None:
-        raise PresentationNotFound()
-    return row
+async def _presentation(
+    svc: Services, presentation_id: uuid.UUID, access: Access
+) -> PresentationRow:
+    return await svc.presentations.require_with_slides(presentation_id, access)
 
 
 @router.get("/fonts.css", response_class=Response, responses={200: {"content": {"text/css": {}}}})
@@ -132,19 +133,20 @@ async def get_templates() -> list[TemplatePreview]:
 
 
 @router.get("/presentations", response_model=list[PresentationWithSlides])
-async def get_library(svc: ServicesDep) -> list[PresentationWithSlides]:
-    """Every presentation, newest first, with its first slide when it has one. Unlike
+async def get_library(svc: ServicesDep, access: AccessDep) -> list[PresentationWithSlides]:
+    """The caller's presentations (an admin key's: everyone's), newest first, with its
+    first slide when it has one. Unlike
     Presenton's `/presentation/all`, decks stopped at the outline or before their first
     slide are listed too, so the library can reopen or delete them."""
-    pairs = await svc.repository.list_presentations_with_cover()
+    pairs = await svc.repository.list_presentations_with_cover(access.owner_filter)
     return [presentation_with_slides(row, [] if slide is None else [slide]) for row, slide in pairs]
 
 
 @router.get("/presentations/{id}/geometry", response_model=DeckGeometry, responses=NOT_FOUND)
-async def get_deck_geometry(id: uuid.UUID, svc: ServicesDep) -> DeckGeometry:
+async def get_deck_geometry(id: uuid.UUID, svc: ServicesDep, access: AccessDep) -> DeckGeometry:
     """Every stored slide of the deck, placed as the exports place it (in index order;
     a deck being generated gives the slides stored so far)."""
-    row = await _presentation(svc, id)
+    row = await _presentation(svc, id, access)
     slides = list(row.slides)
     return await asyncio.to_thread(build_geometry, row, slides)
 
@@ -152,9 +154,11 @@ async def get_deck_geometry(id: uuid.UUID, svc: ServicesDep) -> DeckGeometry:
 @router.get(
     "/presentations/{id}/geometry/{index}", response_model=SlideGeometry, responses=NOT_FOUND
 )
-async def get_slide_geometry(id: uuid.UUID, index: int, svc: ServicesDep) -> SlideGeometry:
+async def get_slide_geometry(
+    id: uuid.UUID, index: int, svc: ServicesDep, access: AccessDep
+) -> SlideGeometry:
     """One slide of the deck by its index."""
-    row = await _presentation(svc, id)
+    row = await _presentation(svc, id, access)
     slide = next((s for s in row.slides if s.index == index), None)
     if slide is None:
         raise SlideNotFound()

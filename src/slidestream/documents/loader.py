@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from slidestream.access import Access
 from slidestream.documents.extract import extract_text
 from slidestream.documents.models import Document, DocumentKind
 from slidestream.documents.store import UploadStore
@@ -39,11 +40,13 @@ async def load_documents(paths: Sequence[str], store: UploadStore) -> list[Docum
     return documents
 
 
-async def decompose(paths: Sequence[str], store: UploadStore) -> list[DecomposedFile]:
+async def decompose(
+    paths: Sequence[str], store: UploadStore, access: Access | None = None
+) -> list[DecomposedFile]:
     """Presenton's decompose: text files come back as they are; every other document is
     parsed and its text written to `<name>.txt` next to the upload, whose path comes back
     (and is accepted by `resolve` from then on). All paths are checked before any work."""
-    resolved = [store.lookup(path) for path in paths]
+    resolved = [store.lookup(path, access) for path in paths]
     results: list[DecomposedFile] = []
     for item in resolved:
         if item.kind is DocumentKind.TXT:

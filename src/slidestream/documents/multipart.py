@@ -44,8 +44,9 @@ def disposition_params(value: str) -> dict[str, str]:
 class _Receiver:
     """Parser callbacks (run in a worker thread, they write files)."""
 
-    def __init__(self, boundary: bytes, store: UploadStore, field: str) -> None:
+    def __init__(self, boundary: bytes, store: UploadStore, field: str, owner: str | None) -> None:
         self.store = store
+        self.owner = owner
         self.field = field
         self.max_files = store.settings.max_upload_files
         self.parser = MultipartParser(
@@ -133,7 +134,7 @@ class _Receiver:
         if self.files > self.max_files:
             raise InvalidInput(f"Too many files: at most {self.max_files} per upload")
         content_type = _decode(self.headers.get("content-type", b"")).strip() or None
-        self.current = self.store.begin(params["filename"], content_type)
+        self.current = self.store.begin(params["filename"], content_type, self.owner)
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         if self.current is not None:
@@ -162,7 +163,12 @@ def _decode(value: bytes) -> str:
 
 
 async def receive_uploads(
-    body: AsyncIterator[bytes], content_type: str | None, store: UploadStore, field: str = "files"
+    body: AsyncIterator[bytes],
+    content_type: str | None,
+    store: UploadStore,
+    field: str = "files",
+    *,
+    owner: str | None = None,
 ) -> list[str]:
     """Store every file of a multipart body's `field`; returns their paths in order.
 
@@ -175,7 +181,7 @@ async def receive_uploads(
     boundary = params.get(b"boundary")
     if not boundary:
         raise InvalidInput("The multipart upload has no boundary")
-    receiver = _Receiver(boundary, store, field)
+    receiver = _Receiver(boundary, store, field, owner)
     try:
         async for chunk in body:
             if chunk:

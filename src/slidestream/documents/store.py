@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from slidestream.access import Access
 from slidestream.documents.models import DocumentKind
 from slidestream.documents.sniff import sniff_file
 from slidestream.errors import InvalidInput, NotFound, PayloadTooLarge
@@ -72,7 +73,8 @@ def format_bytes(n: int) -> str:
 
 @dataclass(frozen=True)
 class UploadInfo:
-    """The metadata kept next to an upload (room for an owner later)."""
+    """The metadata kept next to an upload. `owner` is the API key owner that uploaded it
+    (None: uploaded without keys); another owner is told the path was never issued."""
 
     upload_id: str
     name: str
@@ -81,10 +83,12 @@ class UploadInfo:
     content_type: str | None
     created: str
     text_name: str | None = None
+    owner: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "version": 1,
+            "version": 2,
+            "owner": self.owner,
             "upload_id": self.upload_id,
             "name": self.name,
             "kind": self.kind.value,
@@ -100,6 +104,7 @@ class UploadInfo:
             raise ValueError("metadata is not an object")
         text_name = data.get("text_name")
         content_type = data.get("content_type")
+        owner = data.get("owner")  # absent in version 1: made without keys
         return cls(
             upload_id=str(data["upload_id"]),
             name=str(data["name"]),
@@ -108,6 +113,7 @@ class UploadInfo:
             content_type=str(content_type) if content_type is not None else None,
             created=str(data["created"]),
             text_name=str(text_name) if text_name is not None else None,
+            owner=str(owner) if owner is not None else None,
         )
 
 
@@ -135,9 +141,15 @@ class PendingUpload:
     request failed)."""
 
     def __init__(
-        self, store: UploadStore, filename: str, content_type: str | None, max_bytes: int
+        self,
+        store: UploadStore,
+        filename: str,
+        content_type: str | None,
+        max_bytes: int,
+        owner: str | None = None,
     ) -> None:
         self.name = check_filename(filename)
+        self.owner = owner
         self.content_type = content_type
         self.max_bytes = max_bytes
         self.upload_id = uuid.uuid4().hex
@@ -175,6 +187,7 @@ class PendingUpload:
             size=self.size,
             content_type=self.content_type,
             created=datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+            owner=self.owner,
         )
         _write_metadata(self.directory, info)
         self.committed = str(self.path)
@@ -208,13 +221,23 @@ class UploadStore:
 
     # --- writing ----------------------------------------------------------------------
 
-    def begin(self, filename: str, content_type: str | None = None) -> PendingUpload:
+    def begin(
+        self, filename: str, content_type: str | None = None, owner: str | None = None
+    ) -> PendingUpload:
         """Start receiving one file (the name is checked before anything is written)."""
-        return PendingUpload(self, filename, content_type, self.settings.max_upload_bytes)
+        return PendingUpload(
+            self, filename, content_type, self.settings.max_upload_bytes, owner=owner
+        )
 
-    def save(self, filename: str, data: bytes, content_type: str | None = None) -> str:
+    def save(
+        self,
+        filename: str,
+        data: bytes,
+        content_type: str | None = None,
+        owner: str | None = None,
+    ) -> str:
         """Store one whole file; returns its absolute path string (what the API hands out)."""
-        pending = self.begin(filename, content_type)
+        pending = self.begin(filename, content_type, owner)
         try:
             pending.write(data)
             return pending.commit()
@@ -237,12 +260,13 @@ class UploadStore:
 
     # --- reading ----------------------------------------------------------------------
 
-    def resolve(self, path: str) -> Path:
+    def resolve(self, path: str, access: Access | None = None) -> Path:
         """The file behind a path string this store issued; see `lookup`."""
-        return self.lookup(path).path
+        return self.lookup(path, access).path
 
-    def lookup(self, path: str) -> ResolvedFile:
-        """Check a path string without opening it.
+    def lookup(self, path: str, access: Access | None = None) -> ResolvedFile:
+        """Check a path string without opening it; with `access`, only a path that
+        caller may use (another owner's upload is refused as if it were never issued).
 
         Accepted only: `<uploads_dir>/<32 hex>/<name>` after normalisation, where the
         upload's metadata names `<name>` as the uploaded file or its derived text, and the
@@ -272,6 +296,8 @@ class UploadStore:
             raise not_issued
         info = _read_metadata(directory)
         if info is None or info.upload_id != upload_id:
+            raise not_issued
+        if access is not None and not access.sees(info.owner):
             raise not_issued
         if name == info.name:
             derived = False

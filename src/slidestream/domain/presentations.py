@@ -186,3 +186,13 @@ class SlideRegenerateRequest(BaseModel):
     prompt: str | None = Field(
         default=None, max_length=4000, description="Optional extra instruction for this slide."
     )
+
+
+class StreamTokenModel(BaseModel):
+    """A deck-scoped stream token and the two stream URLs that carry it."""
+
+    token: str
+    expires_at: datetime
+    expires_in: int = Field(description="Seconds the token stays valid")
+    stream_url: str
+    outline_stream_url: str

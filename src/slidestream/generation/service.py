@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from slidestream.access import Access
 from slidestream.documents.store import UploadStore
 from slidestream.domain.presentations import (
     MAX_SLIDES,
@@ -33,6 +34,7 @@ from slidestream.errors import (
     UpstreamFailed,
 )
 from slidestream.generation.engines import Engine
+from slidestream.generation.limits import GenerationLimits
 from slidestream.generation.outline import title_from_outline
 from slidestream.generation.pipeline import TaskEvents
 from slidestream.generation.preparation import prepare_deck
@@ -78,25 +80,36 @@ class PresentationService:
         self.runner = runner
         self.engine = engine
         self.settings = settings
+        self.limits = GenerationLimits(repository, settings)
         self.tasks: TaskEvents | None = None  # set once the task service exists
 
     # --- reading ----------------------------------------------------------------------
 
-    async def require(self, presentation_id: uuid.UUID) -> PresentationRow:
+    async def require(self, presentation_id: uuid.UUID, access: Access) -> PresentationRow:
+        """The presentation, if `access` reaches it; another owner's is "not found" too,
+        so ids cannot be probed."""
         row = await self.repository.get_presentation(presentation_id)
-        if row is None:
+        if row is None or not access.sees(row.owner, row.id):
             raise PresentationNotFound()
         return row
 
-    async def require_with_slides(self, presentation_id: uuid.UUID) -> PresentationRow:
+    async def require_with_slides(
+        self, presentation_id: uuid.UUID, access: Access
+    ) -> PresentationRow:
         row = await self.repository.get_presentation_with_slides(presentation_id)
-        if row is None:
+        if row is None or not access.sees(row.owner, row.id):
             raise PresentationNotFound()
         return row
+
+    async def check_access(self, presentation_id: uuid.UUID, access: Access) -> None:
+        """`PresentationNotFound` unless `access` reaches the presentation (a small read)."""
+        exists, owner = await self.repository.presentation_owner(presentation_id)
+        if not exists or not access.sees(owner, presentation_id):
+            raise PresentationNotFound()
 
     # --- create and edit --------------------------------------------------------------
 
-    async def create(self, request: CreatePresentationRequest) -> PresentationRow:
+    async def create(self, request: CreatePresentationRequest, access: Access) -> PresentationRow:
         check_slide_count(request.n_slides)
         if request.include_table_of_contents and request.n_slides < 3:
             raise InvalidInput(
@@ -111,7 +124,7 @@ class PresentationService:
             # Only paths `/files/upload` or `/files/decompose` issued (checked without
             # opening anything); a deleted upload is refused here too.
             try:
-                self.uploads.resolve(path)
+                self.uploads.resolve(path, access)
             except SlidestreamError as error:
                 raise InvalidInput(error.detail) from None
         row = PresentationRow(
@@ -126,13 +139,14 @@ class PresentationService:
             include_table_of_contents=request.include_table_of_contents,
             include_title_slide=request.include_title_slide,
             web_search=request.web_search,
+            owner=access.owner,
         )
         return await self.repository.add_presentation(row)
 
     async def update_outline(
-        self, presentation_id: uuid.UUID, outline: OutlineModel
+        self, presentation_id: uuid.UUID, outline: OutlineModel, access: Access
     ) -> PresentationRow:
-        row = await self.require(presentation_id)
+        row = await self.require(presentation_id, access)
         await self._refuse_while_generating(row)
         contents = [s.content for s in outline.slides]
         if not contents:
@@ -161,10 +175,10 @@ class PresentationService:
         if not changed:
             raise Conflict(GENERATING_CONFLICT)
         await self._announce(presentation_id)
-        return await self.require(presentation_id)
+        return await self.require(presentation_id, access)
 
-    async def prepare(self, request: PrepareRequest) -> PresentationRow:
-        row = await self.require(request.presentation_id)
+    async def prepare(self, request: PrepareRequest, access: Access) -> PresentationRow:
+        row = await self.require(request.presentation_id, access)
         contents = [o.content for o in request.outlines]
         if not contents:
             raise InvalidInput("Outlines are required")
@@ -173,10 +187,10 @@ class PresentationService:
         layout = request.layout or get_layout_group(DEFAULT_LAYOUT_GROUP)
         await prepare_deck(self.repository, self.engine(), row, layout, contents, request.title)
         await self._announce(row.id)
-        return await self.require(row.id)
+        return await self.require(row.id, access)
 
-    async def update(self, request: UpdatePresentationRequest) -> PresentationRow:
-        row = await self.require(request.id)
+    async def update(self, request: UpdatePresentationRequest, access: Access) -> PresentationRow:
+        row = await self.require(request.id, access)
         values: dict[str, Any] = {}
         if request.title is not None:
             values["title"] = request.title
@@ -211,10 +225,10 @@ class PresentationService:
         if values:
             await self.repository.update_presentation(row.id, values)
             await self._announce(row.id)
-        return await self.require_with_slides(row.id)
+        return await self.require_with_slides(row.id, access)
 
-    async def delete(self, presentation_id: uuid.UUID) -> None:
-        await self.require(presentation_id)
+    async def delete(self, presentation_id: uuid.UUID, access: Access) -> None:
+        await self.require(presentation_id, access)
         await self._stop_active_job(presentation_id, "The presentation was deleted")
         await self.repository.delete_presentation(presentation_id)
         for folder in (self.settings.presentations_dir, self.settings.exports_dir):
@@ -223,13 +237,14 @@ class PresentationService:
 
     # --- generation -------------------------------------------------------------------
 
-    async def start_outline(self, presentation_id: uuid.UUID) -> PresentationRow:
+    async def start_outline(self, presentation_id: uuid.UUID, access: Access) -> PresentationRow:
         """Make sure the outline exists or is being generated (attach, never duplicate)."""
-        row = await self.require(presentation_id)
+        row = await self.require(presentation_id, access)
         if row.outline_status == "generating" or await self._generate_job_active(presentation_id):
             await self._submit_active(presentation_id, "outline")
         elif row.outline_status in ("none", "failed", "cancelled"):
             mode = self.engine().mode
+            await self.limits.admit(access)
             run = row.outline_run + 1
             await self._start_job(
                 presentation_id,
@@ -245,11 +260,14 @@ class PresentationService:
             )
         return row
 
-    async def start_deck(self, presentation_id: uuid.UUID, *, resuming: bool) -> None:
+    async def start_deck(
+        self, presentation_id: uuid.UUID, access: Access, *, resuming: bool
+    ) -> None:
         """Make sure the deck is generated, being generated, or replayable.
 
         A failed or cancelled deck starts a new run that keeps its stored slides, unless
         the client is resuming a stream (then it is shown how that run ended)."""
+        await self.check_access(presentation_id, access)
         info = await self.repository.deck_start_info(presentation_id)
         if info is None:
             raise PresentationNotFound()
@@ -265,6 +283,7 @@ class PresentationService:
             await self._submit_active(presentation_id, "deck")
         elif restart:
             mode = self.engine().mode
+            await self.limits.admit(access)
             run = info.run + 1
             await self._start_job(
                 presentation_id,
@@ -278,13 +297,14 @@ class PresentationService:
                 },
             )
 
-    async def regenerate_deck(self, presentation_id: uuid.UUID) -> PresentationRow:
+    async def regenerate_deck(self, presentation_id: uuid.UUID, access: Access) -> PresentationRow:
         """Throw the stored slides away and generate the deck again (a new run)."""
-        row = await self.require(presentation_id)
+        row = await self.require(presentation_id, access)
         self._check_prepared(row)
         mode = self.engine().mode
+        await self.limits.admit(access, replacing=presentation_id)
         await self._stop_active_job(presentation_id, "Generation was restarted", replaced=True)
-        row = await self.require(presentation_id)
+        row = await self.require(presentation_id, access)
         run = row.deck_run + 1
         await self._start_job(
             presentation_id,
@@ -298,20 +318,27 @@ class PresentationService:
             },
             delete_slides=True,
         )
-        return await self.require(presentation_id)
+        return await self.require(presentation_id, access)
 
-    async def cancel(self, presentation_id: uuid.UUID) -> PresentationRow:
-        await self.require(presentation_id)
+    async def cancel(self, presentation_id: uuid.UUID, access: Access) -> PresentationRow:
+        await self.require(presentation_id, access)
         if not await self._stop_active_job(presentation_id, "Generation was cancelled"):
             raise Conflict("Nothing is being generated for this presentation")
-        return await self.require(presentation_id)
+        return await self.require(presentation_id, access)
 
-    async def regenerate_slide(self, slide_id: uuid.UUID, prompt: str | None) -> SlideRow:
+    async def regenerate_slide(
+        self, slide_id: uuid.UUID, prompt: str | None, access: Access
+    ) -> SlideRow:
         """Generate one slide's content again; waits for the job (which outlives the request)."""
         slide = await self.repository.get_slide(slide_id)
         if slide is None:
             raise SlideNotFound()
+        try:
+            await self.check_access(slide.presentation, access)
+        except PresentationNotFound:
+            raise SlideNotFound() from None
         self.engine()
+        await self.limits.admit(access)
         topic = presentation_topic(slide.presentation)
         with self.channel.subscribe(topic) as subscription:
             job = await self._start_job(

@@ -14,6 +14,7 @@ import secrets
 import uuid
 from typing import Any
 
+from slidestream.access import Access
 from slidestream.domain.presentations import CreatePresentationRequest
 from slidestream.domain.tasks import (
     GeneratePresentationRequest,
@@ -104,10 +105,13 @@ class TaskService:
                 raise PayloadTooLarge(f"slides_markdown is longer than {limit} characters")
         return n_slides
 
-    async def start(self, request: GeneratePresentationRequest) -> TaskRow:
+    async def start(self, request: GeneratePresentationRequest, access: Access) -> TaskRow:
         """Validate, create the presentation and queue the job; returns the task."""
         n_slides = self._validate(request)
         self.presentations.engine()  # a half-configured provider fails here, not later
+        for path in request.files or []:
+            self.presentations.uploads.resolve(path, access)  # before counting a generation
+        await self.presentations.limits.admit(access)
         row = await self.presentations.create(
             CreatePresentationRequest(
                 content=request.content,
@@ -120,7 +124,8 @@ class TaskService:
                 include_table_of_contents=request.include_table_of_contents,
                 include_title_slide=request.include_title_slide,
                 web_search=request.web_search,
-            )
+            ),
+            access,
         )
         # Run 1 is reserved for the deck this task makes, so a client that opens the deck
         # stream early is already in the right run (no `reset` when the slides start).
@@ -147,6 +152,7 @@ class TaskService:
             status="pending",
             message="Queued for generation",
             export_as=request.export_as,
+            owner=access.owner,
         )
         await self.repository.add_task_with_job(task, job)
         log.info("task.queued task_id=%s presentation_id=%s", task.id, row.id)
@@ -155,9 +161,10 @@ class TaskService:
 
     # --- reading ----------------------------------------------------------------------------
 
-    async def require(self, task_id: str) -> TaskRow:
+    async def require(self, task_id: str, access: Access) -> TaskRow:
+        """The task, if `access` reaches it (another owner's is "not found" too)."""
         task = await self.repository.get_task(task_id) if len(task_id) <= 80 else None
-        if task is None:
+        if task is None or not access.sees(task.owner, task.presentation_id):
             raise TaskNotFound()
         return task
 
@@ -214,7 +221,10 @@ class TaskService:
     async def _wait(self, task: TaskRow) -> PresentationPathAndEditPath:
         with self.channel.subscribe(presentation_topic(task.presentation_id)) as subscription:
             while True:
-                view = await self.view(await self.require(task.id))
+                current = await self.repository.get_task(task.id)
+                if current is None:
+                    raise TaskNotFound()
+                view = await self.view(current)
                 if view.status == "completed":
                     return PresentationPathAndEditPath(
                         presentation_id=task.presentation_id,
@@ -250,7 +260,9 @@ class TaskService:
             only_if_status="pending",
         ):
             return  # ended meanwhile (cancelled, say): it is announced once, as it ended
-        await self.webhooks.publish("presentation.generation.completed", result)
+        await self.webhooks.publish(
+            "presentation.generation.completed", result, await self._owner(job, task)
+        )
         await self.channel.publish(presentation_topic(job.presentation_id))
 
     async def failed(self, job: JobRow, detail: str) -> None:
@@ -265,11 +277,18 @@ class TaskService:
         await self.webhooks.publish(
             "presentation.generation.failed",
             {**error, "presentation_id": str(job.presentation_id)},
+            await self._owner(job, task),
         )
         await self.channel.publish(presentation_topic(job.presentation_id))
+
+    async def _owner(self, job: JobRow, task: TaskRow | None) -> str | None:
+        """Whose subscriptions hear about this job: its task's (or deck's) owner."""
+        if task is not None:
+            return task.owner
+        return (await self.repository.presentation_owner(job.presentation_id))[1]
 
     async def export(self, presentation_id: uuid.UUID, export_as: str) -> str:
         """Write the deck where `path` points: a PPTX or PDF file of its own."""
         fmt: ExportFormat = "pdf" if export_as == "pdf" else "pptx"
-        exported = await self.exports.export(presentation_id, fmt)
+        exported = await self.exports.export(presentation_id, fmt, access=None)
         return str(exported.path.resolve())

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from slidestream.access import Access
 from slidestream.errors import Conflict, PresentationNotFound
 from slidestream.render.assets import AssetResolver, package_static_dir
 from slidestream.render.geometry import deck_geometry
@@ -105,10 +106,13 @@ class ExportService:
         # downloads queues instead of starving the server.
         self._renders = asyncio.Semaphore(max(1, os.cpu_count() or 1))
 
-    async def export(self, presentation_id: uuid.UUID, export_as: ExportFormat) -> ExportedFile:
-        """Render the deck and write it; 404 for an unknown deck, 409 for an unfinished one."""
+    async def export(
+        self, presentation_id: uuid.UUID, export_as: ExportFormat, *, access: Access | None
+    ) -> ExportedFile:
+        """Render the deck and write it; 404 for an unknown deck (or one `access` does not
+        reach; None: an internal caller), 409 for an unfinished one."""
         row = await self.repository.get_presentation_with_slides(presentation_id)
-        if row is None:
+        if row is None or (access is not None and not access.sees(row.owner, row.id)):
             raise PresentationNotFound()
         slides = list(row.slides)
         if row.deck_status == "generating" or not slides:
@@ -121,11 +125,11 @@ class ExportService:
         )
         return ExportedFile(row.id, path, export_as)
 
-    async def preview_html(self, presentation_id: uuid.UUID) -> str:
+    async def preview_html(self, presentation_id: uuid.UUID, access: Access) -> str:
         """The deck as one HTML page drawn from the same geometry as the files (the slides
         stored so far, so a deck being generated can be previewed)."""
         row = await self.repository.get_presentation_with_slides(presentation_id)
-        if row is None:
+        if row is None or not access.sees(row.owner, row.id):
             raise PresentationNotFound()
         slides = list(row.slides)
         if not slides:

@@ -51,6 +51,7 @@ class PresentationRow(Base):
     """One presentation: the request parameters, outline, structure and generation state."""
 
     __tablename__ = "presentations"
+    __table_args__ = (Index("ix_presentations_owner_created_at", "owner", "created_at"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     content: Mapped[str] = mapped_column(Text, default="")
@@ -67,6 +68,8 @@ class PresentationRow(Base):
     include_table_of_contents: Mapped[bool] = mapped_column(Boolean, default=False)
     include_title_slide: Mapped[bool] = mapped_column(Boolean, default=True)
     web_search: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The owner (an API key's name) that made it; None: made without keys (CLI, keys off).
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -168,6 +171,7 @@ class TaskRow(Base):
     status: Mapped[str] = mapped_column(String(20), default="pending")
     message: Mapped[str] = mapped_column(Text, default="Queued for generation")
     export_as: Mapped[str] = mapped_column(String(10), default="pptx")
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -185,6 +189,7 @@ class WebhookSubscriptionRow(Base):
     url: Mapped[str] = mapped_column(Text)
     secret: Mapped[str | None] = mapped_column(Text, nullable=True)
     event: Mapped[str] = mapped_column(String(80), index=True)
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -209,3 +214,40 @@ class WebhookDeliveryRow(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+
+
+class ApiKeyRow(Base):
+    """An API key. Only its SHA-256 is stored; `name` is the owner its resources belong
+    to, so several keys of one name (a rotation) share their decks."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class GenerationStartRow(Base):
+    """One generation started by an owner: what the hourly per-key limit counts. Kept
+    apart from jobs so deleting a deck does not give its generations back."""
+
+    __tablename__ = "generation_starts"
+    __table_args__ = (Index("ix_generation_starts_owner_at", "owner", "at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    owner: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ServerSecretRow(Base):
+    """Secrets every process of a deployment shares (the stream-token signing key),
+    made once by whichever process starts first."""
+
+    __tablename__ = "server_secrets"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

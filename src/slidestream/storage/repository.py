@@ -7,7 +7,7 @@ transaction is held across an LLM call or a network write.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,8 +22,11 @@ from slidestream.errors import DatabaseUnavailable
 from slidestream.storage.database import is_connection_failure, session_factory
 from slidestream.storage.models import (
     ACTIVE_JOB_STATUSES,
+    ApiKeyRow,
+    GenerationStartRow,
     JobRow,
     PresentationRow,
+    ServerSecretRow,
     SlideRow,
     TaskRow,
     WebhookDeliveryRow,
@@ -186,33 +189,50 @@ class Repository:
         return OutlineState(row[0], row[1], row[2], int(row[3] or 0), row[4] or "")
 
     async def list_presentations_with_first_slide(
-        self,
+        self, owner: str | None = None
     ) -> list[tuple[PresentationRow, SlideRow]]:
-        """Presentations that have a slide 0, newest first (Presenton's library listing)."""
+        """Presentations that have a slide 0, newest first (Presenton's library listing);
+        with `owner`, only that owner's."""
+        statement = (
+            select(PresentationRow, SlideRow)
+            .join(SlideRow, SlideRow.presentation == PresentationRow.id)
+            .where(SlideRow.index == 0)
+            .order_by(PresentationRow.created_at.desc())
+        )
+        if owner is not None:
+            statement = statement.where(PresentationRow.owner == owner)
         async with self.session() as session:
-            result = await session.execute(
-                select(PresentationRow, SlideRow)
-                .join(SlideRow, SlideRow.presentation == PresentationRow.id)
-                .where(SlideRow.index == 0)
-                .order_by(PresentationRow.created_at.desc())
-            )
+            result = await session.execute(statement)
             return [(p, s) for p, s in result.all()]
 
     async def list_presentations_with_cover(
-        self,
+        self, owner: str | None = None
     ) -> list[tuple[PresentationRow, SlideRow | None]]:
         """Every presentation, newest first, with its slide 0 when it has one (the web
-        app's library, which also lists decks stopped before their first slide)."""
+        app's library, which also lists decks stopped before their first slide); with
+        `owner`, only that owner's."""
+        statement = (
+            select(PresentationRow, SlideRow)
+            .outerjoin(
+                SlideRow,
+                (SlideRow.presentation == PresentationRow.id) & (SlideRow.index == 0),
+            )
+            .order_by(PresentationRow.created_at.desc())
+        )
+        if owner is not None:
+            statement = statement.where(PresentationRow.owner == owner)
+        async with self.session() as session:
+            result = await session.execute(statement)
+            return [(p, s) for p, s in result.all()]
+
+    async def presentation_owner(self, presentation_id: uuid.UUID) -> tuple[bool, str | None]:
+        """(exists, owner) of a presentation, read without its large columns."""
         async with self.session() as session:
             result = await session.execute(
-                select(PresentationRow, SlideRow)
-                .outerjoin(
-                    SlideRow,
-                    (SlideRow.presentation == PresentationRow.id) & (SlideRow.index == 0),
-                )
-                .order_by(PresentationRow.created_at.desc())
+                select(PresentationRow.owner).where(PresentationRow.id == presentation_id)
             )
-            return [(p, s) for p, s in result.all()]
+            row = result.one_or_none()
+        return (False, None) if row is None else (True, row[0])
 
     async def update_presentation(
         self,
@@ -440,17 +460,25 @@ class Repository:
             session.add(row)
         return row
 
-    async def delete_subscription(self, subscription_id: str) -> bool:
+    async def delete_subscription(self, subscription_id: str, owner: str | None = None) -> bool:
+        """Delete a subscription; with `owner`, only if it is that owner's."""
+        statement = delete(WebhookSubscriptionRow).where(
+            WebhookSubscriptionRow.id == subscription_id
+        )
+        if owner is not None:
+            statement = statement.where(WebhookSubscriptionRow.owner == owner)
         async with self.session() as session, session.begin():
-            result = await session.execute(
-                delete(WebhookSubscriptionRow).where(WebhookSubscriptionRow.id == subscription_id)
-            )
+            result = await session.execute(statement)
             return bool(getattr(result, "rowcount", 0))
 
-    async def subscriptions(self, event: str | None = None) -> list[WebhookSubscriptionRow]:
+    async def subscriptions(
+        self, event: str | None = None, owner: str | None = None
+    ) -> list[WebhookSubscriptionRow]:
         statement = select(WebhookSubscriptionRow).order_by(WebhookSubscriptionRow.created_at)
         if event is not None:
             statement = statement.where(WebhookSubscriptionRow.event == event)
+        if owner is not None:
+            statement = statement.where(WebhookSubscriptionRow.owner == owner)
         async with self.session() as session:
             return list((await session.execute(statement)).scalars())
 
@@ -458,12 +486,19 @@ class Repository:
         async with self.session() as session:
             return await session.get(WebhookSubscriptionRow, subscription_id)
 
-    async def enqueue_deliveries(self, event: str, payload: dict[str, Any]) -> int:
-        """One pending delivery per subscription to `event`, in one transaction."""
+    async def enqueue_deliveries(
+        self, event: str, payload: dict[str, Any], owner: str | None
+    ) -> int:
+        """One pending delivery per subscription to `event` made by `owner` (the owner of
+        the deck the event is about; None matches subscriptions made without keys), in one
+        transaction."""
         async with self.session() as session, session.begin():
             ids = (
                 await session.execute(
-                    select(WebhookSubscriptionRow.id).where(WebhookSubscriptionRow.event == event)
+                    select(WebhookSubscriptionRow.id).where(
+                        WebhookSubscriptionRow.event == event,
+                        WebhookSubscriptionRow.owner.is_not_distinct_from(owner),
+                    )
                 )
             ).scalars()
             rows = [
@@ -515,12 +550,105 @@ class Repository:
             )
 
     async def deliveries(
-        self, subscription_id: str | None = None, limit: int = 100
+        self, subscription_id: str | None = None, limit: int = 100, owner: str | None = None
     ) -> list[WebhookDeliveryRow]:
+        """Newest deliveries first; with `owner`, only to that owner's subscriptions."""
         statement = (
             select(WebhookDeliveryRow).order_by(WebhookDeliveryRow.created_at.desc()).limit(limit)
         )
         if subscription_id is not None:
             statement = statement.where(WebhookDeliveryRow.subscription_id == subscription_id)
+        if owner is not None:
+            statement = statement.join(
+                WebhookSubscriptionRow,
+                WebhookSubscriptionRow.id == WebhookDeliveryRow.subscription_id,
+            ).where(WebhookSubscriptionRow.owner == owner)
         async with self.session() as session:
             return list((await session.execute(statement)).scalars())
+
+    # --- API keys, limits and shared secrets ------------------------------------------
+
+    async def add_api_key(self, row: ApiKeyRow) -> ApiKeyRow:
+        async with self.session() as session, session.begin():
+            session.add(row)
+        return row
+
+    async def api_key_by_hash(self, key_hash: str) -> ApiKeyRow | None:
+        """The key with this hash, revoked or not."""
+        async with self.session() as session:
+            result = await session.execute(select(ApiKeyRow).where(ApiKeyRow.key_hash == key_hash))
+            return result.scalar_one_or_none()
+
+    async def get_api_key(self, key_id: str) -> ApiKeyRow | None:
+        async with self.session() as session:
+            return await session.get(ApiKeyRow, key_id)
+
+    async def api_keys(self, *, include_revoked: bool = False) -> list[ApiKeyRow]:
+        statement = select(ApiKeyRow).order_by(ApiKeyRow.created_at, ApiKeyRow.id)
+        if not include_revoked:
+            statement = statement.where(ApiKeyRow.revoked_at.is_(None))
+        async with self.session() as session:
+            return list((await session.execute(statement)).scalars())
+
+    async def revoke_api_key(self, key_id: str) -> bool:
+        """Revoke a key (kept, so what it made keeps its owner). False if it is unknown or
+        revoked already."""
+        async with self.session() as session, session.begin():
+            result = await session.execute(
+                update(ApiKeyRow)
+                .where(ApiKeyRow.id == key_id, ApiKeyRow.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    async def active_generations(self, owner: str) -> int:
+        """Queued or running jobs on `owner`'s presentations."""
+        async with self.session() as session:
+            result = await session.execute(
+                select(func.count())
+                .select_from(JobRow)
+                .join(PresentationRow, PresentationRow.id == JobRow.presentation_id)
+                .where(PresentationRow.owner == owner, JobRow.status.in_(ACTIVE_JOB_STATUSES))
+            )
+            return int(result.scalar_one())
+
+    async def generation_starts_since(
+        self, owner: str, since: datetime
+    ) -> tuple[int, datetime | None]:
+        """How many generations `owner` started since `since`, and the oldest of them."""
+        async with self.session() as session:
+            result = await session.execute(
+                select(func.count(), func.min(GenerationStartRow.at)).where(
+                    GenerationStartRow.owner == owner, GenerationStartRow.at >= since
+                )
+            )
+            count, oldest = result.one()
+        return int(count), oldest
+
+    async def record_generation_start(self, owner: str, *, forget_before: datetime) -> None:
+        """Count a generation for `owner`, dropping that owner's starts older than
+        `forget_before` (nothing counts them any more)."""
+        async with self.session() as session, session.begin():
+            await session.execute(
+                delete(GenerationStartRow).where(
+                    GenerationStartRow.owner == owner, GenerationStartRow.at < forget_before
+                )
+            )
+            session.add(GenerationStartRow(owner=owner))
+
+    async def shared_secret(self, name: str, make: Callable[[], str]) -> str:
+        """The deployment-wide secret `name`, made with `make()` by whichever process asks
+        first; every other process reads the same value."""
+        async with self.session() as session:
+            row = await session.get(ServerSecretRow, name)
+            if row is not None:
+                return row.value
+        try:
+            async with self.session() as session, session.begin():
+                session.add(ServerSecretRow(name=name, value=make()))
+        except IntegrityError:
+            pass  # another process made it first: read theirs
+        async with self.session() as session:
+            row = await session.get(ServerSecretRow, name)
+            assert row is not None
+            return row.value

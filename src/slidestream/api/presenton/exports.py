@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel
 
+from slidestream.api.auth import AccessDep
 from slidestream.api.deps import Services, services
 from slidestream.domain.tasks import PresentationPathAndEditPath
 from slidestream.generation.tasks import edit_path
@@ -36,10 +37,12 @@ class ExportResponse(PresentationPathAndEditPath):
 
 
 @router.post("/export", response_model=ExportResponse, responses=ERRORS)
-async def export_presentation(body: ExportRequest, svc: ServicesDep) -> ExportResponse:
+async def export_presentation(
+    body: ExportRequest, svc: ServicesDep, access: AccessDep
+) -> ExportResponse:
     """Write the deck as an editable PPTX or a PDF; `path` is the file on the server,
     `download_url` fetches it."""
-    exported = await svc.exports.export(body.id, body.export_as)
+    exported = await svc.exports.export(body.id, body.export_as, access=access)
     return ExportResponse(
         presentation_id=body.id,
         path=str(exported.path.resolve()),
@@ -56,10 +59,11 @@ async def export_presentation(body: ExportRequest, svc: ServicesDep) -> ExportRe
 async def download_presentation(
     id: uuid.UUID,
     svc: ServicesDep,
+    access: AccessDep,
     format: Annotated[Literal["pptx", "pdf"], Query()] = "pptx",
 ) -> FileResponse:
     """The deck as a file, rendered from its current slides (edits included)."""
-    exported = await svc.exports.export(id, format)
+    exported = await svc.exports.export(id, format, access=access)
     return FileResponse(
         exported.path,
         media_type=MEDIA_TYPES[format],
@@ -68,6 +72,6 @@ async def download_presentation(
 
 
 @router.get("/preview/{id}", response_class=HTMLResponse, responses=ERRORS)
-async def preview_presentation(id: uuid.UUID, svc: ServicesDep) -> HTMLResponse:
+async def preview_presentation(id: uuid.UUID, svc: ServicesDep, access: AccessDep) -> HTMLResponse:
     """The deck as an HTML page, laid out exactly as its PPTX and PDF exports."""
-    return HTMLResponse(await svc.exports.preview_html(id))
+    return HTMLResponse(await svc.exports.preview_html(id, access))

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 
+from slidestream.api.auth import AccessDep
 from slidestream.api.deps import Services, services
 from slidestream.documents.loader import decompose
 from slidestream.documents.multipart import NoFilesUploaded, receive_uploads
@@ -44,6 +45,7 @@ _UPLOAD_BODY: dict[str, Any] = {
                     "properties": {
                         "files": {
                             "type": "array",
+                            "minItems": 1,  # multipart cannot carry an empty list: 422
                             "items": {"type": "string", "format": "binary"},
                             "description": "PDF, DOCX, PPTX, TXT, Markdown or HTML files.",
                         }
@@ -65,7 +67,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     openapi_extra=_UPLOAD_BODY,
     responses={**_ERRORS, 422: {"description": "No `files` field"}},
 )
-async def upload_files(request: Request, svc: ServicesDep) -> list[str]:
+async def upload_files(request: Request, svc: ServicesDep, access: AccessDep) -> list[str]:
     """Store uploaded documents; returns their absolute server paths, in order.
 
     Each file's real type is decided from its bytes (the declared type and extension are
@@ -73,7 +75,10 @@ async def upload_files(request: Request, svc: ServicesDep) -> list[str]:
     `/files/decompose` for their text."""
     try:
         return await receive_uploads(
-            request.stream(), request.headers.get("content-type"), svc.uploads
+            request.stream(),
+            request.headers.get("content-type"),
+            svc.uploads,
+            owner=access.owner,
         )
     except NoFilesUploaded:
         raise RequestValidationError(
@@ -98,8 +103,10 @@ class DecomposedFileModel(BaseModel):
         404: {"description": "An uploaded file that no longer exists"},
     },
 )
-async def decompose_files(body: DecomposeRequest, svc: ServicesDep) -> list[DecomposedFileModel]:
+async def decompose_files(
+    body: DecomposeRequest, svc: ServicesDep, access: AccessDep
+) -> list[DecomposedFileModel]:
     """Text files come back as they are; other documents are parsed and their text written
     to a `.txt` next to the upload, whose path comes back."""
-    results = await decompose(body.file_paths, svc.uploads)
+    results = await decompose(body.file_paths, svc.uploads, access)
     return [DecomposedFileModel(name=r.name, file_path=r.file_path) for r in results]

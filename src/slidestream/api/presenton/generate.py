@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
 
+from slidestream.api.auth import AccessDep
 from slidestream.api.deps import Services, services
 from slidestream.domain.tasks import (
     GeneratePresentationRequest,
@@ -26,23 +27,23 @@ BAD_INPUT: dict[int | str, dict[str, Any]] = {
 
 @router.post("/generate", response_model=PresentationPathAndEditPath, responses=BAD_INPUT)
 async def generate_presentation(
-    body: GeneratePresentationRequest, svc: ServicesDep
+    body: GeneratePresentationRequest, svc: ServicesDep, access: AccessDep
 ) -> PresentationPathAndEditPath:
     """Generate a whole deck and answer when it is done (as long as that takes).
 
     The generation runs as a job: if this request is cut off (a proxy timeout, say) the
     deck is still finished. Callers behind short timeouts use `generate/async` instead."""
-    task = await svc.tasks.start(body)
+    task = await svc.tasks.start(body, access)
     return await svc.tasks.wait(task)
 
 
 @router.post("/generate/async", response_model=TaskModel, responses=BAD_INPUT)
 async def generate_presentation_async(
-    body: GeneratePresentationRequest, svc: ServicesDep
+    body: GeneratePresentationRequest, svc: ServicesDep, access: AccessDep
 ) -> TaskModel:
     """Queue a deck and return its task at once; poll `status/{id}` (or stream the deck
     with `data.presentation_id`)."""
-    task = await svc.tasks.start(body)
+    task = await svc.tasks.start(body, access)
     return await svc.tasks.view(task)
 
 
@@ -52,8 +53,8 @@ async def generate_presentation_async(
     responses={404: {"description": "No presentation generation task found"}},
 )
 async def generation_status(
-    id: Annotated[str, Path(max_length=200)], svc: ServicesDep
+    id: Annotated[str, Path(max_length=200)], svc: ServicesDep, access: AccessDep
 ) -> TaskModel:
     """Where an async generation stands: `pending` (with progress), `completed` (with the
     file's path) or `error` (with `error.detail`)."""
-    return await svc.tasks.view(await svc.tasks.require(id))
+    return await svc.tasks.view(await svc.tasks.require(id, access))

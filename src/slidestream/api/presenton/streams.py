@@ -14,6 +14,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 from sse_starlette import EventSourceResponse
 
+from slidestream.access import Access
+from slidestream.api.auth import AccessDep
 from slidestream.api.deps import Services, services
 from slidestream.streaming.positions import StreamKind, parse_last_event_id
 from slidestream.streaming.readers import DeckStreamReader, OutlineStreamReader
@@ -39,12 +41,14 @@ STREAM_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"content": {"text/event-stream": {}}, "description": "Presenton-framed SSE stream"},
     204: {"description": "The client has already received this stream's terminal frame"},
     400: {"description": "Malformed Last-Event-ID, or the presentation is not ready"},
+    401: {"description": "No valid API key or stream token"},
     404: {"description": "Presentation not found"},
 }
 
 
 async def _open_stream(
     svc: Services,
+    access: Access,
     presentation_id: uuid.UUID,
     kind: StreamKind,
     header: str | None,
@@ -59,7 +63,7 @@ async def _open_stream(
     raw_id = header if header is not None else query
     position = None if strict else parse_last_event_id(raw_id, kind)
     if position is not None and position.is_terminal:
-        await svc.presentations.require(presentation_id)
+        await svc.presentations.check_access(presentation_id, access)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     common = (
         svc.repository,
@@ -70,10 +74,10 @@ async def _open_stream(
     )
     reader: OutlineStreamReader | DeckStreamReader
     if kind == "o":
-        await svc.presentations.start_outline(presentation_id)
+        await svc.presentations.start_outline(presentation_id, access)
         reader = OutlineStreamReader(*common, resets=not strict)
     else:
-        await svc.presentations.start_deck(presentation_id, resuming=position is not None)
+        await svc.presentations.start_deck(presentation_id, access, resuming=position is not None)
         reader = DeckStreamReader(*common, resets=not strict, commas=not strict)
     if strict:
         return presenton_sse_response(reader.frames())
@@ -92,11 +96,12 @@ async def _open_stream(
 async def stream_outline(
     id: uuid.UUID,
     svc: ServicesDep,
+    access: AccessDep,
     last_event_id: LastEventIdHeader = None,
     last_event_id_query: LastEventIdQuery = None,
 ) -> Response:
     """Generate the outline (or attach to its generation, or replay it) as SSE."""
-    return await _open_stream(svc, id, "o", last_event_id, last_event_id_query)
+    return await _open_stream(svc, access, id, "o", last_event_id, last_event_id_query)
 
 
 @router.get(
@@ -107,8 +112,9 @@ async def stream_outline(
 async def stream_presentation(
     id: uuid.UUID,
     svc: ServicesDep,
+    access: AccessDep,
     last_event_id: LastEventIdHeader = None,
     last_event_id_query: LastEventIdQuery = None,
 ) -> Response:
     """Generate the slides (or attach to their generation, or replay them) as SSE."""
-    return await _open_stream(svc, id, "d", last_event_id, last_event_id_query)
+    return await _open_stream(svc, access, id, "d", last_event_id, last_event_id_query)

@@ -1,0 +1,181 @@
+"""Authentication before anything else: a plain ASGI middleware that answers 401 before a
+route is matched or a body is read, and puts the caller's `Access` in the request scope.
+
+- With keys off (see `Settings.keys_required`), every request gets `OPEN` access.
+- `/api/...` needs `Authorization: Bearer <key>`. The two stream endpoints also take a
+  deck-scoped `?token=` (browsers' `EventSource` cannot send headers).
+- The web app's page and files, `/health`, fonts, icons, images and the API's schema stay
+  public: they hold nothing of any caller's.
+- A key over its request rate gets 429 with `Retry-After` here, before any work.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from typing import Annotated
+from urllib.parse import parse_qs
+
+from fastapi import Depends, Request
+from limits import RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from slidestream.access import OPEN, Access, KeyStore
+from slidestream.errors import LimitExceeded, SlidestreamError, Unauthorized
+
+ACCESS_SCOPE_KEY = "slidestream.access"
+# Public: the page, its files, health, the schema. Nothing in them is any caller's.
+_PUBLIC_PATHS = frozenset({"/api/web/fonts.css"})
+STREAM_PATH = re.compile(r"^/api/v1/ppt/(?:outlines/stream|presentation/stream)/([^/]+)/?$")
+# An access no route accepts: a public path's requests carry it, so a route mounted there
+# by mistake shows nothing.
+NOBODY = Access(owner=None, everything=False)
+
+
+def needs_key(path: str) -> bool:
+    return path.startswith("/api/") and path not in _PUBLIC_PATHS
+
+
+class RequestRate:
+    """Requests per key per minute, counted in this process (a moving window)."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.item = RateLimitItemPerMinute(per_minute) if per_minute > 0 else None
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def admit(self, owner: str) -> None:
+        if self.item is None or self.limiter.hit(self.item, owner):
+            return
+        reset = self.limiter.get_window_stats(self.item, owner).reset_time
+        raise LimitExceeded(
+            f"Too many requests: this key may make {self.item.amount} per minute",
+            retry_after=max(1.0, reset - time.time()),
+        )
+
+
+class OpenStreams:
+    """Streams each key holds open in this process, up to `most` (0 = no limit)."""
+
+    RETRY_SECONDS = 5
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self.open: dict[str, int] = {}
+
+    def acquire(self, owner: str) -> None:
+        count = self.open.get(owner, 0)
+        if self.most and count >= self.most:
+            raise LimitExceeded(
+                f"This key has {count} streams open (the limit is {self.most}); close one "
+                "first",
+                retry_after=self.RETRY_SECONDS,
+            )
+        self.open[owner] = count + 1
+
+    def release(self, owner: str) -> None:
+        count = self.open.get(owner, 0) - 1
+        if count > 0:
+            self.open[owner] = count
+        else:
+            self.open.pop(owner, None)
+
+
+class Authentication:
+    """The middleware; `keys` is None when the server runs without keys."""
+
+    def __init__(
+        self, app: ASGIApp, keys: KeyStore | None, rate: RequestRate, streams: OpenStreams
+    ) -> None:
+        self.app = app
+        self.keys = keys
+        self.rate = rate
+        self.streams = streams
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.keys is None:
+            scope[ACCESS_SCOPE_KEY] = OPEN
+        elif not needs_key(scope["path"]):
+            scope[ACCESS_SCOPE_KEY] = NOBODY
+        else:
+            counted: str | None = None
+            try:
+                access = await self._authenticate(scope, self.keys)
+                if access.limited and access.owner is not None:
+                    self.rate.admit(access.owner)
+                    if STREAM_PATH.match(scope["path"]):
+                        self.streams.acquire(access.owner)
+                        counted = access.owner
+            except SlidestreamError as error:
+                await _reject(error, send)
+                return
+            scope[ACCESS_SCOPE_KEY] = access
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                if counted is not None:
+                    self.streams.release(counted)
+            return
+        await self.app(scope, receive, send)
+
+    async def _authenticate(self, scope: Scope, keys: KeyStore) -> Access:
+        authorization = _header(scope, b"authorization")
+        if authorization is not None:
+            scheme, _, credentials = authorization.partition(" ")
+            if scheme.lower() != "bearer" or not credentials.strip():
+                raise Unauthorized(
+                    "Send the API key as Authorization: Bearer <key>", error="invalid_request"
+                )
+            return await keys.authenticate(credentials.strip())
+        stream = STREAM_PATH.match(scope["path"])
+        token = _query_token(scope) if stream else None
+        if stream and token:
+            try:
+                presentation_id = uuid.UUID(stream.group(1))
+            except ValueError:
+                raise Unauthorized("Invalid stream token", error="invalid_token") from None
+            return await keys.verify(token, presentation_id)
+        raise Unauthorized("An API key is required: send Authorization: Bearer <key>")
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _query_token(scope: Scope) -> str | None:
+    query = scope.get("query_string", b"").decode("latin-1")
+    values = parse_qs(query).get("token")
+    return values[-1] if values else None
+
+
+async def _reject(error: SlidestreamError, send: Send) -> None:
+    body = json.dumps({"detail": error.detail}).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"cache-control", b"no-store"),
+    ]
+    for name, value in (getattr(error, "headers", None) or {}).items():
+        headers.append((name.lower().encode(), value.encode()))
+    await send({"type": "http.response.start", "status": error.status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def request_access(request: Request) -> Access:
+    """The caller's access, as the middleware found it (fails closed without it)."""
+    access = request.scope.get(ACCESS_SCOPE_KEY)
+    if not isinstance(access, Access):
+        raise RuntimeError("the authentication middleware is not installed")
+    return access
+
+
+AccessDep = Annotated[Access, Depends(request_access)]
