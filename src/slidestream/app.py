@@ -234,7 +234,8 @@ def create_app(settings: Settings | None = None, *, provider: LLMProvider | None
     @app.get("/health", tags=["health"])
     async def health() -> dict[str, object]:
         """Liveness: the process answers and its job runner is up. `engine` says what drafts
-        decks: a provider name from `LLM`, or `offline`."""
+        decks: a provider name from `LLM`, or `offline`. `keys_required`: whether `/api/`
+        calls need `Authorization: Bearer <key>`."""
         engine = "offline" if runtime.provider.offline else settings.llm
         return {
             "status": "ok",
@@ -242,6 +243,7 @@ def create_app(settings: Settings | None = None, *, provider: LLMProvider | None
             "jobs": settings.jobs,
             "jobs_running": runtime.runner.running,
             "engine": engine,
+            "keys_required": settings.keys_required,
         }
 
     static_dir = files("slidestream").joinpath("static")
