@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from slidestream.llm.base import LLMProvider
+from slidestream.llm.capped import CappedProvider
 from slidestream.llm.factory import create_provider
 from slidestream.settings import Settings
 
@@ -16,16 +17,23 @@ if TYPE_CHECKING:
 class ProviderHolder:
     def __init__(self, settings: Settings, provider: LLMProvider | None = None) -> None:
         self.settings = settings
-        self._provider = provider
+        self._given = provider is not None
+        self._provider: LLMProvider | None = (
+            None
+            if provider is None
+            else CappedProvider(provider, settings.max_concurrent_llm_calls)
+        )
 
     @property
     def offline(self) -> bool:
         """No provider given and none configured (or `LLM=offline`): the offline engine."""
-        return self._provider is None and self.settings.llm in (None, "offline")
+        return not self._given and self.settings.llm in (None, "offline")
 
     def __call__(self) -> LLMProvider:
         if self._provider is None:
-            self._provider = create_provider(self.settings)
+            self._provider = CappedProvider(
+                create_provider(self.settings), self.settings.max_concurrent_llm_calls
+            )
         return self._provider
 
     def engine(self) -> Engine:
@@ -39,4 +47,5 @@ class ProviderHolder:
     async def aclose(self) -> None:
         if self._provider is not None:
             await self._provider.aclose()
-            self._provider = None
+            if not self._given:
+                self._provider = None
