@@ -51,7 +51,7 @@ import httpx
 import psycopg
 
 from bench.common import API, fake_llm, markdown_table, raise_fd_limit, rss_bytes
-from tests.support.postgres import PostgresServer, _bin
+from tests.support.postgres import PostgresServer
 from tests.support.scaleout import (
     ServerProcess,
     WorkerProcess,
@@ -70,29 +70,6 @@ PROBLEMS = ("ERROR", "CRITICAL", "job.stalled", "worker.restart", "too many", "s
 def token(run: str, deck: int, index: int) -> str:
     """A token that appears only in one slide's LLM prompt (and the deck's structure call)."""
     return f"{run}D{deck:03d}S{index:02d}X"
-
-
-class BenchPostgres(PostgresServer):
-    """The tests' throwaway server with a raised `max_connections`: at the default of 100,
-    four API nodes and four workers run out of connections (see bench/README.md)."""
-
-    def __init__(self, max_connections: int) -> None:
-        super().__init__()
-        self.max_connections = max_connections
-
-    def _pg_ctl_start(self) -> None:
-        self._run(
-            _bin("pg_ctl"),
-            "-D",
-            str(self.data),
-            "-l",
-            str(self.base / "postgres.log"),
-            "-o",
-            f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
-            f"-c max_connections={self.max_connections}",
-            "-w",
-            "start",
-        )
 
 
 @contextmanager
@@ -522,7 +499,7 @@ def measure(args: argparse.Namespace) -> tuple[list[Result], list[str], dict[str
     problems: list[str] = []
     llm_figures: dict[str, float] = {}
     ok = False
-    postgres = BenchPostgres(args.max_connections)
+    postgres = PostgresServer(max_connections=str(args.max_connections))
     try:
         postgres.start()
         with fake_llm(args.latency, args.tokens_per_second) as llm:

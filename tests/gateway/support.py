@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response, Streami
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tests.support.flows import marked_outlines
-from tests.support.servers import free_port, wait_until_healthy
+from tests.support.servers import free_port, stop_process, wait_until_healthy
 
 
 @dataclass
@@ -276,10 +276,4 @@ class GatewayProcess:
         return self
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, 30)

@@ -29,7 +29,9 @@ def _bin(name: str) -> str:
 
 
 class PostgresServer:
-    def __init__(self) -> None:
+    def __init__(self, **server_settings: str) -> None:
+        """`server_settings`: extra `-c name=value` settings (e.g. max_connections)."""
+        self.server_settings = server_settings
         # Not under pytest's tmp_path: that is private to root, and the server may run
         # as the `postgres` user.
         self.base = Path(tempfile.mkdtemp(prefix="slidestream-pg-"))
@@ -65,7 +67,8 @@ class PostgresServer:
             "-l",
             str(self.base / "postgres.log"),
             "-o",
-            f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off",
+            f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off"
+            + "".join(f" -c {name}={value}" for name, value in self.server_settings.items()),
             "-w",
             "start",
         )

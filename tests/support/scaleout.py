@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 
 from tests.support.postgres import PostgresServer
-from tests.support.servers import ServerProcess
+from tests.support.servers import ServerProcess, stop_process
 
 
 def new_database(server: PostgresServer) -> str:
@@ -77,13 +77,7 @@ class WorkerProcess:
         self.process.wait(timeout=30)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, 30)
 
 
 def registered_workers(database_url: str) -> int:
