@@ -21,10 +21,11 @@ import psutil
 from bench.common import markdown_table
 from slidestream.render.assets import AssetResolver, package_static_dir
 from slidestream.render.geometry import deck_geometry
-from slidestream.render.model import DeckGeometry
+from slidestream.render.model import Box, DeckGeometry, TextStyle
 from slidestream.render.pdf import render_pdf
 from slidestream.render.pptx import render_pptx
 from slidestream.render.samples import sample_content
+from slidestream.render.text import fit_text
 from slidestream.templates.registry import get_layout_group, get_theme, list_layout_groups
 
 SIZES = (10, 20, 50)
@@ -102,6 +103,21 @@ def main() -> None:
         )
     )
     print(f"\nprocess RSS after all runs: {rss:.0f} MiB")
+    print()
+    print(text_fitting_table())
+
+
+def text_fitting_table() -> str:
+    """Fitting text far too long for its box (model output gone wrong): it is cut, and
+    the cut must stay quick however long the text."""
+    box = Box(x=100, y=50, w=400, h=200)
+    style = TextStyle(font="Inter", size=24, color="#111111")
+    rows: list[list[object]] = []
+    for words in (2_000, 20_000, 200_000):
+        paragraphs = ["word " * words, "x" * words] * 3
+        seconds, peak = measure(lambda p=paragraphs: fit_text(p, box, style, min_size=10))
+        rows.append([f"{len(''.join(paragraphs)):,}", f"{seconds:.3f}", f"{peak:.1f}"])
+    return markdown_table(["characters", "seconds (text fitting)", "peak alloc MiB"], rows)
 
 
 if __name__ == "__main__":

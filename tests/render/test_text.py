@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -173,10 +172,9 @@ def test_text_element_and_determinism() -> None:
     check_text(one)
 
 
-def test_huge_input_is_fast() -> None:
-    started = time.perf_counter()
+def test_huge_input_is_truncated_to_a_valid_fit() -> None:
+    # How fast this is, is measured by bench/bench_export.py ("text fitting" table).
     fitted = fit_text(["word " * 200_000, "x" * 200_000] * 3, BOX, style(), min_size=10)
-    assert time.perf_counter() - started < 3
     assert fitted.truncated
     _check(fitted)
 
