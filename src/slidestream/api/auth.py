@@ -70,8 +70,7 @@ class OpenStreams:
         count = self.open.get(owner, 0)
         if self.most and count >= self.most:
             raise LimitExceeded(
-                f"This key has {count} streams open (the limit is {self.most}); close one "
-                "first",
+                f"This key has {count} streams open (the limit is {self.most}); close one first",
                 retry_after=self.RETRY_SECONDS,
             )
         self.open[owner] = count + 1

@@ -26,6 +26,7 @@ from slidestream.gateway.hooks import (
 from slidestream.gateway.ownership import OwnershipStore, SqlOwnershipStore
 from slidestream.gateway.relay import Relay, ResumePolicy
 from slidestream.gateway.responses import RelayResponse
+from slidestream.gateway.tokens import StreamTokens
 from slidestream.gateway.upstream import Upstream
 from slidestream.gateway.wire import UpstreamStream
 from slidestream.settings import GatewaySettings
@@ -71,6 +72,7 @@ class Gateway:
             store if store is not None else SqlOwnershipStore(settings.resolved_database_url)
         )
         self.upstream = Upstream(settings)
+        self.tokens = StreamTokens(self.store)
         self.drains: set[asyncio.Task[None]] = set()
         self.waiting = 0  # synchronous generates waiting for their deck
         self.resume_policy = ResumePolicy(
@@ -119,11 +121,14 @@ class Gateway:
     # --- upstream calls ------------------------------------------------------------------
 
     async def prepared(
-        self, caller: Caller, call: UpstreamRequest
+        self, caller: Caller, call: UpstreamRequest, *, keyed: bool = True
     ) -> tuple[UpstreamRequest, str | None]:
-        """The call after the host's rewrite, and the upstream key for this caller."""
+        """The call after the host's rewrite, and the upstream key for this caller (none
+        when not `keyed`)."""
         if self.hooks.rewrite is not None:
             call = await self.hooks.rewrite(caller, call)
+        if not keyed:
+            return call, None
         if self.hooks.upstream_key is not None:
             key = await self.hooks.upstream_key(caller)
         else:
@@ -140,10 +145,22 @@ class Gateway:
         call, key = await self.prepared(caller, call)
         return await self.upstream.open(call, key)
 
-    async def relay(self, caller: Caller, call: UpstreamRequest, label: str) -> Response:
+    async def relay(
+        self,
+        caller: Caller,
+        call: UpstreamRequest,
+        label: str,
+        *,
+        upstream_token: str | None = None,
+    ) -> Response:
         """Open an upstream stream and relay it: errors before it starts are JSON answers,
-        everything after is frames."""
-        call, key = await self.prepared(caller, call)
+        everything after is frames. With `upstream_token` (a stream opened by a stream
+        token) the upstream gets that as `?token=` instead of the caller's key, on every
+        reconnection too."""
+        call, key = await self.prepared(caller, call, keyed=upstream_token is None)
+        if upstream_token is not None:
+            # After the rewrite hook: the host's code never sees the token, nor drops it.
+            call = replace(call, params={**call.params, "token": upstream_token})
         stream = await self.upstream.open_stream(call, key)
         if stream.status_code == 204:
             await stream.aclose()  # a resume after the terminal frame: nothing more to send
@@ -151,10 +168,12 @@ class Gateway:
         if not stream.headers.get("content-type", "").startswith("text/event-stream"):
             await stream.aclose()
             raise HTTPException(502, "The presentation server did not answer with an event stream")
-        log.info("gateway.stream.open stream=%s caller=%s", label, caller.id)
+        via = "token" if upstream_token is not None else "key"
+        log.info("gateway.stream.open stream=%s caller=%s via=%s", label, caller.id, via)
 
         async def reopen(last_event_id: str) -> UpstreamStream:
-            # The same request, positioned after the last frame the client was sent.
+            # The same request (its token too), positioned after the last frame the client
+            # was sent.
             headers = {k: v for k, v in call.headers.items() if k.lower() != "last-event-id"}
             headers["Last-Event-ID"] = last_event_id
             return await self.upstream.open_stream(replace(call, headers=headers), key)

@@ -34,7 +34,7 @@ class Resource:
 class UpstreamRequest:
     """One request the gateway is about to send upstream; `route` names the gateway route
     it serves (`create`, `prepare`, `outline_stream`, `stream`, `generate_async`, `status`,
-    `get`, `export`, ...). `path` is relative to the upstream root."""
+    `get`, `export`, `stream_token`, ...). `path` is relative to the upstream root."""
 
     route: str
     method: str

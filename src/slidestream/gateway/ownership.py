@@ -1,13 +1,16 @@
 """Who created what through the gateway: the default answer to "may this caller see it?".
 
 A resource's first recorded owner is its owner for good (upstream ids are unique and never
-reused), so positive answers can be cached in the process without going stale.
+reused), so positive answers can be cached in the process without going stale. The stores
+also keep the gateway's secrets (`shared_secret`: what signs stream tokens), so that every
+process sharing a store shares them.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -29,6 +32,13 @@ _owners = Table(
     Column("owner", String(200), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+_shared_secrets = Table(
+    "gateway_secrets",
+    _metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
 
 
 class OwnershipStore(Protocol):
@@ -46,12 +56,16 @@ class MemoryOwnershipStore:
 
     def __init__(self) -> None:
         self._owners: dict[Resource, str] = {}
+        self._secrets: dict[str, str] = {}
 
     async def record(self, resource: Resource, owner: str) -> None:
         self._owners.setdefault(resource, owner)
 
     async def owner_of(self, resource: Resource) -> str | None:
         return self._owners.get(resource)
+
+    async def shared_secret(self, name: str, make: Callable[[], str]) -> str:
+        return self._secrets.setdefault(name, make())
 
     async def aclose(self) -> None:
         return None
@@ -109,6 +123,22 @@ class SqlOwnershipStore:
         if owner is not None:
             self._remember(resource, owner)
         return owner
+
+    async def shared_secret(self, name: str, make: Callable[[], str]) -> str:
+        """The secret called `name`: the first process to ask stores one made by `make`,
+        every other reads it."""
+        await self._ensure_table()
+        row = {"name": name, "value": make(), "created_at": datetime.now(UTC)}
+        try:
+            async with self._engine.begin() as connection:
+                await connection.execute(_shared_secrets.insert().values(**row))
+        except IntegrityError:
+            pass  # made before, here or by another process: that one stays
+        async with self._engine.connect() as connection:
+            stored = await connection.execute(
+                select(_shared_secrets.c.value).where(_shared_secrets.c.name == name)
+            )
+            return str(stored.scalar_one())
 
     def _remember(self, resource: Resource, owner: str) -> None:
         self._cache[resource] = owner

@@ -4,7 +4,8 @@ upstream's `/api/v1/ppt/...` after authentication and an ownership check.
 Authentication comes first, before FastAPI reads the body or validates a parameter: every
 route is an `AuthenticatedRoute`, whose handler asks the `authenticate` hook before it runs
 FastAPI's own, so an anonymous caller gets 401 whatever it sent (never a 422 that tells it
-what the route expects).
+what the route expects). The two stream routes take a stream token (`?token=`, see
+`tokens.py`) in place of the hook: when one is present it alone decides.
 
 No `from __future__ import annotations` here: FastAPI must see the dependency types that
 are built inside `build_router` (they close over the gateway) as objects, not names.
@@ -26,6 +27,7 @@ from slidestream.gateway.generate import (
     status_call,
 )
 from slidestream.gateway.hooks import Caller, UpstreamRequest
+from slidestream.gateway.tokens import StreamGrant, mint
 from slidestream.gateway.upstream import API_PREFIX, json_object, segment
 
 JsonBody = Annotated[dict[str, Any], Body()]
@@ -62,8 +64,12 @@ async def resume_position(
 
 PositionDep = Annotated[str | None, Depends(resume_position)]
 
-# Where the authenticated caller waits in the request's scope for the routes' dependency.
+# Where the authenticated caller (and, for a stream opened by a token, what the token
+# grants) waits in the request's scope for the routes' dependencies.
 CALLER_SCOPE_KEY = "slidestream.gateway.caller"
+GRANT_SCOPE_KEY = "slidestream.gateway.stream_grant"
+# The routes a stream token opens.
+TOKEN_ROUTES = frozenset({"stream_outline", "stream_presentation"})
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
@@ -74,8 +80,18 @@ def authenticated_route(gateway: Gateway) -> type[APIRoute]:
         def get_route_handler(self) -> Handler:
             handler = super().get_route_handler()
 
+            takes_token = self.name in TOKEN_ROUTES
+
             async def authenticate_first(request: Request) -> Response:
-                request.scope[CALLER_SCOPE_KEY] = await gateway.authenticate(request)
+                token = request.query_params.get("token") if takes_token else None
+                if token is None:
+                    request.scope[CALLER_SCOPE_KEY] = await gateway.authenticate(request)
+                else:
+                    raw_id = request.path_params.get("presentation_id", "")
+                    deck = resource("presentation", str(raw_id)).id
+                    grant = await gateway.tokens.open(token, deck)
+                    request.scope[CALLER_SCOPE_KEY] = grant.caller
+                    request.scope[GRANT_SCOPE_KEY] = grant
                 return await handler(request)
 
             return authenticate_first
@@ -90,6 +106,22 @@ async def authenticated_caller(request: Request) -> Caller:
 
 
 CallerDep = Annotated[Caller, Depends(authenticated_caller)]
+
+
+async def stream_grant(request: Request) -> StreamGrant | None:
+    grant = request.scope.get(GRANT_SCOPE_KEY)
+    return grant if isinstance(grant, StreamGrant) else None
+
+
+GrantDep = Annotated[StreamGrant | None, Depends(stream_grant)]
+# Declared for the API's schema only: `authenticate_first` reads the token, before FastAPI.
+TokenQuery = Annotated[
+    str | None,
+    Query(
+        description="A stream token from `POST /presentations/{id}/stream-token`, in "
+        "place of the caller's credentials (for EventSource)"
+    ),
+]
 
 
 def build_router(gateway: Gateway) -> APIRouter:
@@ -130,27 +162,62 @@ def build_router(gateway: Gateway) -> APIRouter:
         return _passed((await gateway.send(caller, call)).content)
 
     async def relay_stream(
-        caller: Caller, presentation_id: str, position: str | None, kind: str
+        caller: Caller,
+        presentation_id: str,
+        position: str | None,
+        kind: str,
+        grant: StreamGrant | None,
     ) -> Response:
-        pid = await owned(caller, presentation_id)
+        # A token was minted after the ownership check, for the deck its seal names (the
+        # path's, or it would have been refused): it stands in for the check.
+        pid = grant.presentation_id if grant else await owned(caller, presentation_id)
         route, prefix = STREAMS[kind]
         headers = {"Last-Event-ID": position} if position else {}
         call = UpstreamRequest(route, "GET", f"{API_PREFIX}{prefix}{segment(pid)}", headers=headers)
-        return await gateway.relay(caller, call, f"{kind}:{pid}")
+        upstream_token = grant.upstream_token if grant else None
+        return await gateway.relay(caller, call, f"{kind}:{pid}", upstream_token=upstream_token)
 
     @router.get("/presentations/{presentation_id}/outline/stream")
     async def stream_outline(
-        presentation_id: str, caller: CallerDep, position: PositionDep
+        presentation_id: str,
+        caller: CallerDep,
+        position: PositionDep,
+        grant: GrantDep,
+        token: TokenQuery = None,
     ) -> Response:
         """The outline stream, relayed frame by frame (SSE)."""
-        return await relay_stream(caller, presentation_id, position, "outline")
+        return await relay_stream(caller, presentation_id, position, "outline", grant)
 
     @router.get("/presentations/{presentation_id}/stream")
     async def stream_presentation(
-        presentation_id: str, caller: CallerDep, position: PositionDep
+        presentation_id: str,
+        caller: CallerDep,
+        position: PositionDep,
+        grant: GrantDep,
+        token: TokenQuery = None,
     ) -> Response:
         """The slides stream, relayed frame by frame (SSE)."""
-        return await relay_stream(caller, presentation_id, position, "deck")
+        return await relay_stream(caller, presentation_id, position, "deck", grant)
+
+    @router.post(
+        "/presentations/{presentation_id}/stream-token",
+        name="stream_token",
+        responses={501: {"description": "The upstream issues no stream tokens (Presenton)"}},
+    )
+    async def stream_token(
+        presentation_id: str, request: Request, caller: CallerDep
+    ) -> dict[str, Any]:
+        """A short-lived token that opens this deck's two streams as `?token=`, in place of
+        the caller's credentials (for EventSource): `{token, expires_at, expires_in,
+        stream_url, outline_stream_url}`. 501 when the upstream issues no tokens."""
+        pid = await owned(caller, presentation_id)
+        return await mint(
+            gateway,
+            caller,
+            pid,
+            stream_path=request.url_for("stream_presentation", presentation_id=pid).path,
+            outline_path=request.url_for("stream_outline", presentation_id=pid).path,
+        )
 
     @router.post("/presentations/generate")
     async def generate_presentation(

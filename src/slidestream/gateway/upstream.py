@@ -34,6 +34,8 @@ UNREACHABLE = "The presentation server is unreachable"
 TIMED_OUT = "The presentation server did not answer in time"
 BROKEN = "The connection to the presentation server failed"
 BUSY = "The gateway has no free connection to the presentation server; try again"
+TOKEN_REFUSED = "The presentation server refused the stream token"
+TOKEN_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="slidestream", error="invalid_token"'}
 
 
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy")
@@ -226,6 +228,13 @@ def answer_error(
     """An upstream answer that is not a success, as the gateway's own answer."""
     detail = error_detail(body)
     passed = {"Retry-After": headers["retry-after"]} if "retry-after" in headers else None
+    if status == 401 and call.params.get("token"):
+        # The upstream refused the caller's stream token (expired, its key revoked): the
+        # caller's to fix. Its detail is passed on unless it would repeat the token.
+        token = call.params["token"]
+        said = detail if isinstance(detail, str) and token not in detail else None
+        log.info("gateway.upstream.token_refused route=%s", call.route)
+        return HTTPException(401, said or TOKEN_REFUSED, headers=TOKEN_CHALLENGE)
     if status == 401:
         # The upstream refused the gateway's key: the caller's credentials are not at fault.
         log.error("gateway.upstream.unauthorized route=%s detail=%r", call.route, detail)
