@@ -5,8 +5,10 @@
  * `GET /api/v1/ppt/presentation/stream/{id}`: it accumulates `chunk` frames, parses the
  * partial JSON they form, hands out outlines and slides as plain data, and survives lost
  * networks (resuming by event id where the server sends ids; where it does not, re-reading
- * the stored presentation first and de-duplicating slides on a replay). It never touches
- * the DOM. Documentation: docs/browser-helper.md.
+ * the stored presentation first and de-duplicating slides on a replay). On servers that
+ * require API keys it opens streams with a deck-scoped `?token=` (EventSource cannot send an
+ * Authorization header) and asks for a fresh one when a reconnect is refused with 401. It
+ * never touches the DOM. Documentation: docs/browser-helper.md.
  */
 
 const OUTLINE_PATH = "/outlines/stream/";
@@ -364,6 +366,9 @@ export class SlideStream extends EventTarget {
   #initialBackoffMs;
   #maxBackoffMs;
   #presentationUrl; // the stored presentation, re-read before reconnecting without ids; or null
+  #token; // the `token` option: null, a string, or a function returning (a promise of) one
+  #fetch; // the `fetch` option, or null for the global fetch
+  #headers; // the `headers` option for the stored-presentation read: null, an object or a function
 
   #state = "idle";
   #es = null;
@@ -371,6 +376,9 @@ export class SlideStream extends EventTarget {
   #retryTimer = null;
   #probe = null; // AbortController of the diagnostic fetch in flight
   #finished = false;
+  #connectSerial = 0; // the newest connection being opened (a token may still be on its way)
+  #currentToken = ""; // the token the current connection was opened with
+  #tokenRefreshed = false; // a 401 made us fetch a new token; cleared when a connection opens
 
   #lastEventId = "";
   #noIds = false; // the last frame came without an id: the server cannot resume
@@ -399,6 +407,9 @@ export class SlideStream extends EventTarget {
       maxBackoffMs = 30000,
       initialBackoffMs = 1000,
       presentationUrl,
+      token,
+      fetch: fetchImpl,
+      headers,
     } = {},
   ) {
     super();
@@ -419,6 +430,16 @@ export class SlideStream extends EventTarget {
         : presentationUrl
           ? String(presentationUrl)
           : null;
+    if (token !== undefined && token !== null && typeof token !== "function" && typeof token !== "string") {
+      throw new TypeError("token must be a string or a function returning one");
+    }
+    this.#token = token || null;
+    if (typeof this.#token === "string") this.#currentToken = this.#token;
+    if (fetchImpl !== undefined && fetchImpl !== null && typeof fetchImpl !== "function") {
+      throw new TypeError("fetch must be a function");
+    }
+    this.#fetch = fetchImpl || null;
+    this.#headers = headers || null;
     this.#lastEventId = lastEventId ? String(lastEventId) : "";
     // Earlier text only means something together with the id it ends at.
     this.#text = this.#lastEventId && typeof text === "string" ? text : "";
@@ -494,16 +515,70 @@ export class SlideStream extends EventTarget {
   // --- connections --------------------------------------------------------------------
 
   #connectionUrl() {
-    if (!this.#lastEventId) return this.#url;
-    // A query parameter, because EventSource cannot set headers; the native reconnects of
+    if (!this.#lastEventId && !this.#currentToken) return this.#url;
+    // Query parameters, because EventSource cannot set headers; the native reconnects of
     // this EventSource still send Last-Event-ID, which the server prefers over the query.
     const base = globalThis.location?.href ?? "http://localhost/";
     const url = new URL(this.#url, base);
-    url.searchParams.set("last_event_id", this.#lastEventId);
+    if (this.#currentToken) url.searchParams.set("token", this.#currentToken);
+    if (this.#lastEventId) url.searchParams.set("last_event_id", this.#lastEventId);
     return url.href;
   }
 
-  #connect() {
+  /** fetch() as the `fetch` option gives it, else the global one. */
+  #request(url, init) {
+    const fetchImpl = this.#fetch ?? globalThis.fetch;
+    return fetchImpl(url, init);
+  }
+
+  /**
+   * Opens a connection. With a `token` function the token is asked for first (`refresh`:
+   * the server refused the last one), so the EventSource is created a little later.
+   */
+  #connect(refresh = false) {
+    const serial = ++this.#connectSerial;
+    if (typeof this.#token !== "function") {
+      this.#open();
+      return;
+    }
+    let pending;
+    try {
+      pending = Promise.resolve(this.#token({ refresh }));
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    pending.then(
+      (token) => {
+        if (this.#finished || serial !== this.#connectSerial) return;
+        this.#currentToken = token === undefined || token === null ? "" : String(token);
+        this.#open();
+      },
+      (error) => {
+        if (this.#finished || serial !== this.#connectSerial) return;
+        this.#onTokenFailure(error);
+      },
+    );
+  }
+
+  /**
+   * The token function threw: a thrown value with a 4xx `status` (other than 408, 425, 429)
+   * ends the stream, e.g. a revoked key that can mint nothing; anything else is retried.
+   */
+  #onTokenFailure(error) {
+    const status = Number(error?.status);
+    const text = error instanceof Error ? error.message : String(error ?? "");
+    const detail = text || "Could not get a stream token";
+    this.#attempt += 1;
+    if (status >= 400 && status < 500 && !RETRYABLE_4XX.has(status)) {
+      const failure = { detail, reason: "http", status };
+      this.#finish({ type: "error", ...failure }, "error", failure);
+      return;
+    }
+    this.#state = "reconnecting";
+    this.#scheduleReconnect(Number.isFinite(status) && status > 0 ? status : undefined, detail);
+  }
+
+  #open() {
     const es = new this.#EventSource(this.#connectionUrl(), {
       withCredentials: this.#withCredentials,
     });
@@ -517,6 +592,7 @@ export class SlideStream extends EventTarget {
 
   #onOpen(es) {
     if (es !== this.#es || this.#finished) return;
+    this.#tokenRefreshed = false;
     this.#firstFrameOfConnection = true;
     this.#connectedOnce = true;
     const attempt = this.#attempt;
@@ -559,7 +635,9 @@ export class SlideStream extends EventTarget {
     let detail;
     let verdict = "retry";
     try {
-      const response = await fetch(this.#connectionUrl(), {
+      // The same request as the EventSource's (its URL, no `headers`), so the answer is the
+      // one the browser got.
+      const response = await this.#request(this.#connectionUrl(), {
         headers: { Accept: "text/event-stream" },
         credentials: this.#withCredentials ? "include" : "same-origin",
         cache: "no-store",
@@ -591,12 +669,22 @@ export class SlideStream extends EventTarget {
       this.#finish({ type: "ended", lastEventId: this.#lastEventId }, "ended", {
         lastEventId: this.#lastEventId,
       });
+    } else if (verdict === "fatal" && status === 401 && this.#mayRefreshToken()) {
+      // The token expired (or was refused): ask for a new one once and go on from the
+      // last id; a second 401 in a row ends the stream.
+      this.#tokenRefreshed = true;
+      this.#emit("connection", { state: "reconnecting", attempt: this.#attempt, delay: 0, status, detail });
+      if (!this.#finished) this.#connect(true);
     } else if (verdict === "fatal") {
       const error = { detail, reason: "http", status };
       this.#finish({ type: "error", ...error }, "error", error);
     } else {
       this.#scheduleReconnect(status, detail);
     }
+  }
+
+  #mayRefreshToken() {
+    return typeof this.#token === "function" && !this.#tokenRefreshed;
   }
 
   #scheduleReconnect(status, detail) {
@@ -644,8 +732,9 @@ export class SlideStream extends EventTarget {
     let detail;
     let stored;
     try {
-      const response = await fetch(this.#presentationUrl, {
-        headers: { Accept: "application/json" },
+      const extra = typeof this.#headers === "function" ? await this.#headers() : this.#headers;
+      const response = await this.#request(this.#presentationUrl, {
+        headers: { Accept: "application/json", ...(extra ?? {}) },
         credentials: this.#withCredentials ? "include" : "same-origin",
         cache: "no-store",
         signal: probe.signal,

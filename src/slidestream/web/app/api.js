@@ -1,5 +1,8 @@
 // The server's HTTP API, as small async functions. Failures become ApiError with a
-// message a person can read: the server's JSON `detail` when it sent one.
+// message a person can read: the server's JSON `detail` when it sent one. Calls to `/api/`
+// carry the stored API key; a 401 is reported to the handler set with onUnauthorized().
+
+import { storedKey } from "./credentials.js";
 
 export const API = "/api/v1/ppt";
 const WEB = "/api/web";
@@ -49,9 +52,21 @@ async function failure(response) {
   return new ApiError(text || fallback, { status: response.status, detail });
 }
 
-/** fetch() with errors in plain words. Resolves to the Response when it is ok. */
-export async function send(path, { method = "GET", json, body, signal, headers = {} } = {}) {
+let unauthorized = null;
+
+/** `handler(error)` is called when the server refuses the stored key (or its absence). */
+export function onUnauthorized(handler) {
+  unauthorized = handler;
+}
+
+/**
+ * fetch() with errors in plain words. Resolves to the Response when it is ok. `key`
+ * overrides the stored key (checking one before keeping it); such a call reports no 401.
+ */
+export async function send(path, { method = "GET", json, body, signal, headers = {}, key } = {}) {
   const init = { method, signal, headers: { Accept: "application/json", ...headers } };
+  const usedKey = key ?? storedKey();
+  if (usedKey && path.startsWith("/api/")) init.headers.Authorization = `Bearer ${usedKey}`;
   if (json !== undefined) {
     init.body = JSON.stringify(json);
     init.headers["Content-Type"] = "application/json";
@@ -67,7 +82,12 @@ export async function send(path, { method = "GET", json, body, signal, headers =
       network: true,
     });
   }
-  if (!response.ok) throw await failure(response);
+  if (!response.ok) {
+    const error = await failure(response);
+    // Only the key still in use is signed out: an answer to an older one changes nothing.
+    if (response.status === 401 && key === undefined && usedKey === storedKey()) unauthorized?.(error);
+    throw error;
+  }
   return response;
 }
 
@@ -125,4 +145,27 @@ export const api = {
   slideGeometry: (id, index, options) =>
     getPatiently(`${WEB}/presentations/${id}/geometry/${index}`, options),
   download: (id, format) => send(`${API}/presentation/download/${id}?format=${format}`),
+  streamToken: (id) => post(`${API}/presentation/stream_token/${id}`),
+  /** Whether the server takes `key`: resolves, or throws ApiError (401 with its detail). */
+  checkKey: (key) => send(`${WEB}/fonts`, { key }),
 };
+
+const TOKEN_MARGIN_MS = 30000;
+
+/**
+ * The `token` option of slidestream.js for deck `id`: a stream token minted with
+ * `POST /presentation/stream_token/{id}`, kept until shortly before it expires, and minted
+ * again when the helper says the server refused it (`refresh`).
+ */
+export function streamTokens(id) {
+  let current = null;
+  return async ({ refresh = false } = {}) => {
+    if (refresh || !current || Date.now() > current.until) {
+      const minted = await api.streamToken(id);
+      const seconds = Math.max(0, Number(minted.expires_in) || 0);
+      const lifetime = seconds * 1000 - Math.min(TOKEN_MARGIN_MS, seconds * 500);
+      current = { token: minted.token, until: Date.now() + lifetime };
+    }
+    return current.token;
+  };
+}

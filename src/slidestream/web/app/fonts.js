@@ -9,10 +9,16 @@ let loading = null;
 
 /** Load the font table once; every renderer call after this is synchronous. */
 export function loadFonts() {
-  loading ||= getPatiently("/api/web/fonts").then((table) => {
-    info = table;
-    return table;
-  });
+  loading ||= getPatiently("/api/web/fonts").then(
+    (table) => {
+      info = table;
+      return table;
+    },
+    (error) => {
+      loading = null; // a later call tries again (after signing in, say)
+      throw error;
+    },
+  );
   return loading;
 }
 

@@ -1,15 +1,18 @@
-// The web app's entry point: error boundary, routing, and one mounted view at a time.
+// The web app's entry point: error boundary, routing, one mounted view at a time, and
+// the sign-in that stands in for every view while the server needs a key the app lacks.
 
-import { api } from "./api.js";
+import { api, onUnauthorized } from "./api.js";
 import { closeDialogs } from "./components/dialog.js";
-import { clear, h } from "./dom.js";
+import { forgetKey, storeKey, storedKey } from "./credentials.js";
+import { announce, clear, h } from "./dom.js";
 import { errorPanel, installErrorBoundary } from "./errors.js";
-import { start } from "./router.js";
+import { parse, start } from "./router.js";
 import { mountDeck } from "./views/deck.js";
 import { mountLibrary } from "./views/library.js";
 import { mountNewDeck } from "./views/new-deck.js";
 import { mountOutline } from "./views/outline.js";
 import { stopPresenting } from "./views/present.js";
+import { mountSignIn } from "./views/sign-in.js";
 
 const VIEWS = {
   new: mountNewDeck,
@@ -31,11 +34,23 @@ function mountNotFound(root) {
   );
 }
 
-const TITLES = { new: "New deck", library: "Library", outline: "Outline", deck: "Slides", "not-found": "Not found" };
+const TITLES = {
+  new: "New deck",
+  library: "Library",
+  outline: "Outline",
+  deck: "Slides",
+  "not-found": "Not found",
+  "sign-in": "Sign in",
+};
 const main = document.getElementById("main");
+const signOut = document.getElementById("sign-out");
 let unmount = null;
 let generation = 0;
 let first = true;
+let current = null; // the route in the address
+let keysRequired = false;
+// While the app needs a key: {title, message, kind} to say why (or {}); null when it has one.
+let signIn = null;
 
 /** After a navigation that took focus away, put it on the new view's heading. */
 function focusHeading(view) {
@@ -54,7 +69,49 @@ function highlightNav(name) {
   }
 }
 
+/** The view for `route`, or the sign-in in its place: [name, mount]. */
+function viewFor(route) {
+  if (!signIn) return [route.name, VIEWS[route.name]];
+  const reason = signIn.message ? signIn : null;
+  return ["sign-in", (root) => mountSignIn(root, { reason, onSignedIn })];
+}
+
+function onSignedIn(key, { remember }) {
+  storeKey(key, { remember });
+  signIn = null;
+  showAccount();
+  announce("Signed in.");
+  show(current);
+}
+
+/** The server refused the key (or wanted one): forget it and ask for another. */
+function requireSignIn(error) {
+  const hadKey = Boolean(storedKey());
+  forgetKey();
+  showAccount();
+  if (signIn) return; // already asking (several requests were refused at once)
+  keysRequired = true;
+  // The server's own words (its `detail`): "Invalid or revoked API key", say.
+  signIn = hadKey
+    ? { title: "The server did not accept your API key", message: error.message }
+    : { title: "This server needs an API key", message: error.message, kind: "warn" };
+  show(current);
+}
+
+function showAccount() {
+  signOut.hidden = !storedKey();
+}
+
+signOut.addEventListener("click", () => {
+  forgetKey();
+  showAccount();
+  announce("Signed out.");
+  if (keysRequired) signIn = { title: "You are signed out", message: "Sign in again to see your decks.", kind: "info" };
+  show(current);
+});
+
 async function show(route) {
+  current = route;
   const mine = ++generation;
   // Dialogs and present mode belong to the view being left (Back, a link, a typed address).
   closeDialogs();
@@ -68,13 +125,14 @@ async function show(route) {
     unmount = null;
   }
   clear(main);
-  highlightNav(route.name);
-  main.dataset.view = route.name;
-  document.title = `${TITLES[route.name]} · slidestream`;
-  const view = h("div", { className: `view view-${route.name}` });
+  const [name, mount] = viewFor(route);
+  highlightNav(name);
+  main.dataset.view = name;
+  document.title = `${TITLES[name]} · slidestream`;
+  const view = h("div", { className: `view view-${name}` });
   main.append(view);
   try {
-    const cleanup = await VIEWS[route.name](view, route);
+    const cleanup = await mount(view, route);
     if (mine !== generation) {
       cleanup?.();
       return;
@@ -90,10 +148,9 @@ async function show(route) {
   }
 }
 
-async function showEngine() {
+function showEngine(health) {
   const badge = document.getElementById("engine");
-  try {
-    const health = await api.health();
+  if (health) {
     const offline = health.engine === "offline";
     badge.textContent = offline ? "Offline drafts (no LLM)" : `Model: ${health.engine}`;
     badge.title = offline
@@ -101,9 +158,8 @@ async function showEngine() {
       : "The language model provider the server uses.";
     if (offline) badge.dataset.offline = "";
     badge.hidden = false;
-  } catch {
-    // The badge is decoration; the views report a server that cannot be reached.
   }
+  // Without health the badge stays hidden: the views report a server that cannot be reached.
 }
 
 installErrorBoundary();
@@ -111,5 +167,13 @@ document.querySelector(".skip-link")?.addEventListener("click", (event) => {
   event.preventDefault();
   main.focus();
 });
-showEngine();
+onUnauthorized(requireSignIn);
+// A server that cannot be reached still gets its views (they say so); a key it turns
+// down shows the sign-in on the first 401.
+const health = await api.health().catch(() => null);
+showEngine(health);
+keysRequired = Boolean(health?.keys_required);
+if (keysRequired && !storedKey()) signIn = {};
+showAccount();
+current = parse(location.hash || "#/");
 start(show);

@@ -1,8 +1,10 @@
 // The live part of the deck view: the deck stream (attach, resume and replay are the
 // helper's and the server's), a progress bar with "k of n" and elapsed time, the
-// connection state, and a Cancel button (`POST /presentation/cancel/{id}`).
+// connection state, and a Cancel button (`POST /presentation/cancel/{id}`). The stream opens
+// with a deck-scoped token (EventSource cannot send the key); an expired one is replaced by
+// the helper on the reconnect the server refuses, which goes on from the last event id.
 
-import { api } from "../api.js";
+import { api, streamTokens } from "../api.js";
 import { announce, h, icon } from "../dom.js";
 import { plainMessage } from "../errors.js";
 import { elapsed } from "../format.js";
@@ -28,6 +30,7 @@ function startedAt(id) {
  */
 export function generationPanel(id, handlers) {
   let stream = null;
+  const token = streamTokens(id);
   let timer = 0;
   let since = 0;
   const bar = h("progress", { className: "gen-bar", max: "1", value: "0", "aria-label": "Slides written" });
@@ -82,7 +85,7 @@ export function generationPanel(id, handlers) {
     element.dataset.state = "streaming";
     problem.replaceChildren();
     cancel.disabled = false;
-    stream = streamDeck(id, { maxBackoffMs: 5000 });
+    stream = streamDeck(id, { maxBackoffMs: 5000, token });
     stream.addEventListener("slide", (event) => handlers.onSlide({ ...event.detail.slide, index: event.detail.slide.index ?? event.detail.index }));
     stream.addEventListener("reset", () => handlers.onReset());
     stream.addEventListener("connection", (event) => {

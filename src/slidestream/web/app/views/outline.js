@@ -2,7 +2,7 @@
 // item can be edited, reordered, added or deleted. "Generate slides" stores an edited
 // outline (`PUT /outlines/{id}`), prepares the deck with the chosen template and moves on.
 
-import { api } from "../api.js";
+import { api, streamTokens } from "../api.js";
 import { announce, clear, h, icon } from "../dom.js";
 import { generationMessage, notice, plainMessage } from "../errors.js";
 import { navigate } from "../router.js";
@@ -175,7 +175,7 @@ export async function mountOutline(root, { id, query }) {
     generate.disabled = true;
     stop.hidden = false;
     status.replaceChildren(h("p", { className: "outline-writing" }, h("span", { className: "spinner", "aria-hidden": "true" }), "Writing the outline…"));
-    stream = streamOutline(id, { maxBackoffMs: 5000 });
+    stream = streamOutline(id, { maxBackoffMs: 5000, token: streamTokens(id) });
     stream.addEventListener("outline", (event) => {
       const slides = event.detail.outline.slides;
       preview.update(slides);
