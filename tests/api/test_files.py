@@ -219,6 +219,14 @@ async def test_no_files_is_422_like_a_missing_field(client: httpx.AsyncClient) -
         assert error["type"] == "missing"
 
 
+async def test_the_upload_schema_asks_for_at_least_one_file(client: httpx.AsyncClient) -> None:
+    # Found by tests/api/test_fuzz.py: the schema allowed `files: []`, which multipart cannot
+    # carry, so a schema-valid request got the 422 above.
+    schema = (await client.get("/openapi.json")).json()
+    body = schema["paths"][UPLOAD]["post"]["requestBody"]["content"]["multipart/form-data"]
+    assert body["schema"]["properties"]["files"]["minItems"] == 1
+
+
 async def test_a_text_field_named_files_is_400(client: httpx.AsyncClient) -> None:
     response = await client.post(
         UPLOAD, data={"files": "not a file"}, files=[("other", ("a.txt", b"x", "text/plain"))]

@@ -172,6 +172,14 @@ async def test_malformed_bodies_are_422(client: httpx.AsyncClient, body: dict[st
     assert isinstance(response.json()["detail"], list)
 
 
+async def test_generate_documents_its_failure_answers(client: httpx.AsyncClient) -> None:
+    # Found by tests/api/test_fuzz.py: a failed generation is a 502 (and a wait past
+    # SLIDESTREAM_GENERATE_WAIT_SECONDS a 504), neither of them declared.
+    schema = (await client.get("/openapi.json")).json()
+    responses = schema["paths"][GENERATE]["post"]["responses"]
+    assert {"400", "502", "504"} <= set(responses)
+
+
 async def test_unknown_task_is_404(client: httpx.AsyncClient) -> None:
     for task_id in ("task-" + "0" * 64, "nope", "x" * 150):
         response = await client.get(status_url(task_id))

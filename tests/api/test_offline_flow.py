@@ -113,6 +113,21 @@ async def test_one_shot_generation_from_a_docx_is_deterministic(http: httpx.Asyn
     assert "Solar Report" in str(decks[0])
 
 
+@pytest.mark.parametrize("topic", ["__", "**", "`"])
+async def test_a_topic_of_markup_only_still_drafts_every_slide(
+    http: httpx.AsyncClient, topic: str
+) -> None:
+    # Found by tests/api/test_fuzz.py: padding a title with a heading of "__" made "__ __",
+    # which markdown cleaning erased, so the title slide failed its schema and the
+    # synchronous generate answered 502.
+    body = {"content": topic, "n_slides": 4, "include_table_of_contents": True}
+    response = await http.post(f"{API}/presentation/generate", json=body)
+    assert response.status_code == 200, response.text
+    deck = await get_presentation(http, response.json()["presentation_id"])
+    assert len(deck["slides"]) == 4
+    assert all(slide["content"] for slide in deck["slides"])
+
+
 async def test_the_offline_label_is_absent_for_llm_decks(
     client: httpx.AsyncClient,
 ) -> None:

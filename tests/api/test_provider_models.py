@@ -230,3 +230,15 @@ async def test_a_blank_key_is_a_400(client: httpx.AsyncClient) -> None:
     response = await client.post(f"{API}/google/models/available", json={"api_key": "  "})
     assert response.status_code == 400
     assert response.json() == {"detail": "api_key is required"}
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "google"])
+@pytest.mark.parametrize("key", ["sk-clé", "sk-€", "sk\nX-Injected: 1", "sk\x00"])
+async def test_a_key_that_cannot_be_a_header_is_a_400(
+    client: httpx.AsyncClient, provider: str, key: str
+) -> None:
+    # Found by tests/api/test_fuzz.py: the key went into an HTTP header as it was, and a
+    # character outside printable ASCII failed to encode there: a 500.
+    response = await client.post(f"{API}/{provider}/models/available", json={"api_key": key})
+    assert response.status_code == 400, response.text
+    assert response.json() == {"detail": "api_key may only contain printable ASCII characters"}

@@ -1,10 +1,12 @@
 """Errors to HTTP, in one place: domain errors keep their status and message; anything
 unexpected is a JSON 500 (never a plain-text page) and is logged with its traceback. A
-database that cannot be reached (restarting, say) is a domain error: 503 with `Retry-After`."""
+database that cannot be reached (restarting, say) is a domain error: 503 with `Retry-After`.
+A body FastAPI cannot decode is its 400, declared on every operation that takes a body."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -12,6 +14,11 @@ from fastapi.responses import JSONResponse
 from slidestream.errors import SlidestreamError
 
 log = logging.getLogger(__name__)
+
+UNREADABLE_BODY = {
+    "description": "The body could not be read (not UTF-8 JSON, say), or a value in it breaks "
+    "a rule the schema cannot express; `detail` says which"
+}
 
 
 async def _domain_error(_request: Request, error: Exception) -> JSONResponse:
@@ -28,3 +35,21 @@ async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SlidestreamError, _domain_error)
     app.add_exception_handler(Exception, _unexpected_error)
+    _document_body_errors(app)
+
+
+def _document_body_errors(app: FastAPI) -> None:
+    """Declare in the OpenAPI document the 400 every operation with a request body can
+    answer: FastAPI refuses a body it cannot decode with 400 before the route runs. An
+    operation's own description of its 400 is kept."""
+    build_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = build_openapi()  # cached by FastAPI: the edit below is made in place
+        for path_item in document.get("paths", {}).values():
+            for operation in path_item.values():
+                if isinstance(operation, dict) and "requestBody" in operation:
+                    operation.setdefault("responses", {}).setdefault("400", dict(UNREADABLE_BODY))
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

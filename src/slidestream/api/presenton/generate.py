@@ -23,9 +23,14 @@ BAD_INPUT: dict[int | str, dict[str, Any]] = {
         "or a file path the server did not issue"
     },
 }
+WAIT_ERRORS: dict[int | str, dict[str, Any]] = {
+    **BAD_INPUT,
+    502: {"description": "The generation failed; `detail` says why"},
+    504: {"description": "Still generating after SLIDESTREAM_GENERATE_WAIT_SECONDS: poll"},
+}
 
 
-@router.post("/generate", response_model=PresentationPathAndEditPath, responses=BAD_INPUT)
+@router.post("/generate", response_model=PresentationPathAndEditPath, responses=WAIT_ERRORS)
 async def generate_presentation(
     body: GeneratePresentationRequest, svc: ServicesDep, access: AccessDep
 ) -> PresentationPathAndEditPath:

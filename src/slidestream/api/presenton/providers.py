@@ -53,6 +53,15 @@ def _required(value: str | None, what: str) -> str:
     return value.strip()
 
 
+def _api_key(value: str) -> str:
+    """The key from the body: it travels in an HTTP header, which carries printable ASCII
+    only (no real key has anything else), so any other character is the caller's error."""
+    key = _required(value, "api_key")
+    if not (key.isascii() and key.isprintable()):
+        raise InvalidInput("api_key may only contain printable ASCII characters")
+    return key
+
+
 @router.post("/openai/models/available", response_model=list[str], responses=ERRORS)
 async def openai_models(
     svc: ServicesDep,
@@ -65,7 +74,7 @@ async def openai_models(
     public addresses (or `SLIDESTREAM_FETCH_ALLOW_HOSTS`), no redirects, and nothing of
     the answer is echoed but the model ids, so the endpoint cannot probe a private network."""
     settings = svc.settings
-    key = _required(api_key, "api_key")
+    key = _api_key(api_key)
     base_url = url.strip().rstrip("/") if url and url.strip() else settings.openai_base_url
     if base_url is None or base_url.rstrip("/") in _configured_urls(settings):
         return await _listed(list_openai_models("OpenAI", base_url, key, _timeout(settings)))
@@ -113,7 +122,7 @@ async def anthropic_models(
 ) -> list[str]:
     """Anthropic models for `api_key` (at `ANTHROPIC_BASE_URL` when that is set)."""
     settings = svc.settings
-    key = _required(api_key, "api_key")
+    key = _api_key(api_key)
     return await _listed(
         list_anthropic_models(key, settings.anthropic_base_url, _timeout(settings))
     )
@@ -123,7 +132,7 @@ async def anthropic_models(
 async def google_models(svc: ServicesDep, api_key: Annotated[str, Body(embed=True)]) -> list[str]:
     """Gemini models that generate text, for `api_key` (at `GOOGLE_BASE_URL` when set)."""
     settings = svc.settings
-    key = _required(api_key, "api_key")
+    key = _api_key(api_key)
     return await _listed(list_google_models(key, settings.google_base_url, _timeout(settings)))
 
 

@@ -25,6 +25,8 @@ _TITLE_KEYS = re.compile(r"title|heading|header|name|label|headline|caption|auth
 _BODY_KEYS = re.compile(r"body|text|description|content|summary|subtitle|message|quote|detail|note")
 _FIGURE_KEYS = re.compile(r"value|figure|number|stat|metric|amount|percent|count|data")
 _MAX_DEPTH = 12
+_EMPHASIS = re.compile(r"[*_`]")
+_FILLER = "Overview"  # the heading of a slide whose outline has none
 # How `generation.toc` writes a table-of-contents slide's outline, one line per entry.
 _TOC_ENTRY = re.compile(r"^Slide page number: (\d+) / Slide Content: (.*)$")
 
@@ -60,7 +62,7 @@ class Material:
             clauses = [c.strip() for p in points for c in re.split(r"[;:]|, (?=\w{4,})", p)]
             if len([c for c in clauses if len(c) >= 12]) > len(points):
                 points = [c for c in clauses if len(c) >= 12]
-        material = cls(heading or "Overview", points, weights)
+        material = cls(heading or _FILLER, points, weights)
         # The points say more about the slide than its heading's first words.
         keywords = weights.keywords(" ".join(points), 6)
         keywords += [w for w in weights.keywords(heading, 3) if w not in keywords]
@@ -83,6 +85,9 @@ class Material:
 def _fit(text: str, schema: dict[str, Any], filler: str) -> str:
     limit = schema.get("maxLength")
     minimum = int(schema.get("minLength", 0))
+    # The padding must survive `clean`, which `shorten` applies again: a filler of emphasis
+    # markers ("__", from a topic of underscores) pairs with its copy and is erased.
+    filler = _EMPHASIS.sub("", filler).strip() or _FILLER
     text = clean(text)
     if len(text) < minimum:
         text = clean(f"{text} {filler}") if text else filler
