@@ -16,7 +16,7 @@ from slidestream import __version__
 from slidestream.access import KeyStore
 from slidestream.api import web as web_api
 from slidestream.api import webhooks as webhooks_api
-from slidestream.api.auth import Authentication, OpenStreams, RequestRate
+from slidestream.api.auth import Authentication, OpenStreams, RequestRate, document_keys
 from slidestream.api.deps import Services
 from slidestream.api.errors import install_error_handlers
 from slidestream.api.limits import BodySizeLimit
@@ -280,6 +280,8 @@ def create_app(settings: Settings | None = None, *, provider: LLMProvider | None
         streams=OpenStreams(settings.key_max_open_streams),
     )
     install_browser_security(app, settings)
+    if settings.keys_required:
+        document_keys(app)
     if settings.auth == "off" and not is_loopback(settings.host):
         log.warning(
             "server.keys_off host=%s: SLIDESTREAM_AUTH=off, so every caller that reaches "

@@ -15,10 +15,10 @@ import json
 import re
 import time
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
@@ -178,3 +178,46 @@ def request_access(request: Request) -> Access:
 
 
 AccessDep = Annotated[Access, Depends(request_access)]
+
+
+UNAUTHORIZED = {"description": "No valid API key (or stream token): `detail` says why"}
+TOO_MANY = {"description": "A per-key limit is reached; `Retry-After` says when to retry"}
+
+
+def document_keys(app: FastAPI) -> None:
+    """Declare in the OpenAPI document what a server that requires keys asks for: a bearer
+    key on every `/api` operation (or a stream token on the two streams), and the 401 and
+    429 they can answer. A server without keys declares neither, since it asks for none."""
+    build_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = build_openapi()  # cached by FastAPI: the edit below is made in place
+        schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
+        schemes["apiKey"] = {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API key from `slidestream keys create`",
+        }
+        schemes["streamToken"] = {
+            "type": "apiKey",
+            "in": "query",
+            "name": "token",
+            "description": "From `POST /api/v1/ppt/presentation/stream_token/{id}`",
+        }
+        for path, path_item in document.get("paths", {}).items():
+            if not needs_key(path):
+                continue
+            stream = STREAM_PATH.match(path.replace("{id}", "x")) is not None
+            for operation in path_item.values():
+                if not isinstance(operation, dict):
+                    continue
+                security: list[dict[str, list[str]]] = [{"apiKey": []}]
+                if stream:
+                    security.append({"streamToken": []})
+                operation["security"] = security
+                responses = operation.setdefault("responses", {})
+                responses.setdefault("401", dict(UNAUTHORIZED))
+                responses.setdefault("429", dict(TOO_MANY))
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
