@@ -15,9 +15,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from slidestream.access import Access
+from slidestream.errors import LimitExceeded
+from slidestream.generation.limits import HOUR, GenerationLimits
 from slidestream.settings import Settings
 from slidestream.storage.database import create_engine, current_revision, head_revision, migrate
-from slidestream.storage.models import WebhookSubscriptionRow
+from slidestream.storage.models import WebhookSubscriptionRow, utcnow
 from slidestream.storage.repository import Repository
 from slidestream.streaming.pg_channel import PostgresChannel
 from tests.support.postgres import PostgresServer
@@ -107,7 +110,7 @@ async def test_a_webhook_delivery_is_claimed_by_one_process_only(database_url: s
             WebhookSubscriptionRow(id="webhook-x", url="http://example.com/hook", event="e")
         )
         for n in range(20):
-            await repositories[0].enqueue_deliveries("e", {"n": n})
+            await repositories[0].enqueue_deliveries("e", {"n": n}, None)
         claims = await asyncio.gather(
             *(r.claim_due_deliveries(8, timedelta(minutes=5)) for r in repositories)
         )
@@ -115,6 +118,37 @@ async def test_a_webhook_delivery_is_claimed_by_one_process_only(database_url: s
         assert len(claimed) == len(set(claimed)) == 20
         # Claimed deliveries are not due again until their lease runs out.
         assert await repositories[0].claim_due_deliveries(50, timedelta(minutes=5)) == []
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+
+async def test_an_hourly_limit_holds_when_processes_start_generations_together(
+    database_url: str,
+) -> None:
+    """Two processes admit one owner's generations at the same moment: the owner's lock is
+    held across both, so a limit of 2 per hour lets exactly 2 of 6 through."""
+    engines = [_engine(database_url) for _ in range(2)]
+    try:
+        await migrate(engines[0])
+        settings = Settings(  # type: ignore[call-arg]
+            database_url=database_url, key_generations_per_hour=2, key_max_active_generations=0
+        )
+        limits = [GenerationLimits(Repository(engine), settings) for engine in engines]
+        access = Access(owner="acme", everything=False, key_id="k1")
+
+        async def start(limit: GenerationLimits) -> bool:
+            try:
+                async with limit.admitted(access):
+                    await asyncio.sleep(0)  # the new job would be stored here
+                return True
+            except LimitExceeded:
+                return False
+
+        admitted = await asyncio.gather(*(start(limits[n % 2]) for n in range(6)))
+        assert admitted.count(True) == 2
+        count, _ = await limits[0].repository.generation_starts_since("acme", utcnow() - HOUR)
+        assert count == 2
     finally:
         for engine in engines:
             await engine.dispose()

@@ -1,11 +1,17 @@
-"""Per-key generation limits: how many generations one key may have queued or running,
-and how many it may start in an hour. Counted in the database, so they hold across every
-API process. A request over a limit is refused (429 with `Retry-After`) before anything
-starts; what already runs is never touched."""
+"""Per-key generation limits: how many generations one key's owner may have queued or
+running, and how many it may start in an hour. Counted in the database, so they hold across
+every API process. A request over a limit is refused (429 with `Retry-After`) before
+anything starts; what already runs is never touched.
+
+Checking and starting are one step per owner: `admitted` holds the owner's lock (across
+processes) from the count until the new job is stored, so requests that arrive together
+cannot all read the same count and all start."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from slidestream.access import Access
@@ -24,13 +30,24 @@ class GenerationLimits:
         self.repository = repository
         self.settings = settings
 
-    async def admit(self, access: Access, *, replacing: uuid.UUID | None = None) -> None:
-        """Count a new generation for `access`'s key, or raise `LimitExceeded`.
-        `replacing`: the presentation whose running job the new one replaces (it does not
-        count against the concurrent limit)."""
+    @asynccontextmanager
+    async def admitted(
+        self, access: Access, *, replacing: uuid.UUID | None = None
+    ) -> AsyncIterator[None]:
+        """Start a generation inside this block, or get `LimitExceeded` on entering it.
+        The generation is counted when the block ends without an error. `replacing`: the
+        presentation whose running job the new one replaces (it does not count against
+        the concurrent limit)."""
         if not access.limited or access.owner is None:
+            yield
             return
         owner = access.owner
+        async with self.repository.owner_lock(owner):
+            await self._check(owner, replacing)
+            yield
+            await self.repository.record_generation_start(owner, forget_before=utcnow() - HOUR)
+
+    async def _check(self, owner: str, replacing: uuid.UUID | None) -> None:
         most = self.settings.key_max_active_generations
         if most:
             active = await self.repository.active_generations(owner)
@@ -56,4 +73,3 @@ class GenerationLimits:
                     f"{per_hour})",
                     retry_after=wait,
                 )
-        await self.repository.record_generation_start(owner, forget_before=now - HOUR)

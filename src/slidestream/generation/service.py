@@ -244,20 +244,20 @@ class PresentationService:
             await self._submit_active(presentation_id, "outline")
         elif row.outline_status in ("none", "failed", "cancelled"):
             mode = self.engine().mode
-            await self.limits.admit(access)
             run = row.outline_run + 1
-            await self._start_job(
-                presentation_id,
-                "outline",
-                run,
-                {
-                    "outline_status": "generating",
-                    "outline_run": run,
-                    "outline_text": "",
-                    "outline_error": None,
-                    "generation_mode": mode,
-                },
-            )
+            async with self.limits.admitted(access):
+                await self._start_job(
+                    presentation_id,
+                    "outline",
+                    run,
+                    {
+                        "outline_status": "generating",
+                        "outline_run": run,
+                        "outline_text": "",
+                        "outline_error": None,
+                        "generation_mode": mode,
+                    },
+                )
         return row
 
     async def start_deck(
@@ -283,8 +283,29 @@ class PresentationService:
             await self._submit_active(presentation_id, "deck")
         elif restart:
             mode = self.engine().mode
-            await self.limits.admit(access)
             run = info.run + 1
+            async with self.limits.admitted(access):
+                await self._start_job(
+                    presentation_id,
+                    "deck",
+                    run,
+                    {
+                        "deck_status": "generating",
+                        "deck_run": run,
+                        "deck_error": None,
+                        "generation_mode": mode,
+                    },
+                )
+
+    async def regenerate_deck(self, presentation_id: uuid.UUID, access: Access) -> PresentationRow:
+        """Throw the stored slides away and generate the deck again (a new run)."""
+        row = await self.require(presentation_id, access)
+        self._check_prepared(row)
+        mode = self.engine().mode
+        async with self.limits.admitted(access, replacing=presentation_id):
+            await self._stop_active_job(presentation_id, "Generation was restarted", replaced=True)
+            row = await self.require(presentation_id, access)
+            run = row.deck_run + 1
             await self._start_job(
                 presentation_id,
                 "deck",
@@ -295,29 +316,8 @@ class PresentationService:
                     "deck_error": None,
                     "generation_mode": mode,
                 },
+                delete_slides=True,
             )
-
-    async def regenerate_deck(self, presentation_id: uuid.UUID, access: Access) -> PresentationRow:
-        """Throw the stored slides away and generate the deck again (a new run)."""
-        row = await self.require(presentation_id, access)
-        self._check_prepared(row)
-        mode = self.engine().mode
-        await self.limits.admit(access, replacing=presentation_id)
-        await self._stop_active_job(presentation_id, "Generation was restarted", replaced=True)
-        row = await self.require(presentation_id, access)
-        run = row.deck_run + 1
-        await self._start_job(
-            presentation_id,
-            "deck",
-            run,
-            {
-                "deck_status": "generating",
-                "deck_run": run,
-                "deck_error": None,
-                "generation_mode": mode,
-            },
-            delete_slides=True,
-        )
         return await self.require(presentation_id, access)
 
     async def cancel(self, presentation_id: uuid.UUID, access: Access) -> PresentationRow:
@@ -338,17 +338,17 @@ class PresentationService:
         except PresentationNotFound:
             raise SlideNotFound() from None
         self.engine()
-        await self.limits.admit(access)
         topic = presentation_topic(slide.presentation)
         with self.channel.subscribe(topic) as subscription:
-            job = await self._start_job(
-                slide.presentation,
-                "slide",
-                0,
-                {},
-                params={"slide_id": str(slide_id), "prompt": prompt},
-                attach=False,
-            )
+            async with self.limits.admitted(access):
+                job = await self._start_job(
+                    slide.presentation,
+                    "slide",
+                    0,
+                    {},
+                    params={"slide_id": str(slide_id), "prompt": prompt},
+                    attach=False,
+                )
             while True:
                 current = await self.repository.get_job(job.id)
                 if current is None:

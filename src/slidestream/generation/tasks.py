@@ -111,7 +111,17 @@ class TaskService:
         self.presentations.engine()  # a half-configured provider fails here, not later
         for path in request.files or []:
             self.presentations.uploads.resolve(path, access)  # before counting a generation
-        await self.presentations.limits.admit(access)
+        async with self.presentations.limits.admitted(access):
+            task = await self._store(request, n_slides, access)
+        log.info("task.queued task_id=%s presentation_id=%s", task.id, task.presentation_id)
+        assert task.job_id is not None
+        await self.runner.submit(task.job_id)
+        return task
+
+    async def _store(
+        self, request: GeneratePresentationRequest, n_slides: int, access: Access
+    ) -> TaskRow:
+        """The presentation, its task and the task's job, stored (not yet submitted)."""
         row = await self.presentations.create(
             CreatePresentationRequest(
                 content=request.content,
@@ -155,8 +165,6 @@ class TaskService:
             owner=access.owner,
         )
         await self.repository.add_task_with_job(task, job)
-        log.info("task.queued task_id=%s presentation_id=%s", task.id, row.id)
-        await self.runner.submit(job.id)
         return task
 
     # --- reading ----------------------------------------------------------------------------

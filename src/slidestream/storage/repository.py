@@ -6,6 +6,7 @@ transaction is held across an LLM call or a network write.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
@@ -97,6 +98,8 @@ class Repository:
         self.engine = engine
         self._sessions: async_sessionmaker[AsyncSession] = session_factory(engine)
         self._sqlite = engine.dialect.name == "sqlite"
+        self._owner_locks: dict[str, asyncio.Lock] = {}
+        self._lock_slots = asyncio.Semaphore(4)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -600,6 +603,24 @@ class Repository:
                 .values(revoked_at=utcnow())
             )
             return bool(getattr(result, "rowcount", 0))
+
+    @asynccontextmanager
+    async def owner_lock(self, owner: str) -> AsyncIterator[None]:
+        """Hold `owner`'s lock: one holder at a time across every process (a PostgreSQL
+        advisory lock; on SQLite, whose deployments are one process, an in-process lock)."""
+        if self._sqlite:
+            async with self._owner_locks.setdefault(owner, asyncio.Lock()):
+                yield
+            return
+        key = {"name": f"slidestream.owner:{owner}"}
+        # Each holder keeps one pooled connection for the lock while its work takes others:
+        # a few holders at a time, so the pool is never all held by waiting locks.
+        async with self._lock_slots, self.session() as session:
+            await session.execute(text("SELECT pg_advisory_lock(hashtext(:name))"), key)
+            try:
+                yield
+            finally:
+                await session.execute(text("SELECT pg_advisory_unlock(hashtext(:name))"), key)
 
     async def active_generations(self, owner: str) -> int:
         """Queued or running jobs on `owner`'s presentations."""
