@@ -408,7 +408,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices(
             "SLIDESTREAM_KEY_MAX_ACTIVE_GENERATIONS", "key_max_active_generations"
         ),
-        description="Generations one key may have queued or running at once (0 = no limit).",
+        description="Generations one key name may have queued or running at once (0 = no limit).",
     )
     key_generations_per_hour: int = Field(
         default=60,
@@ -416,13 +416,13 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices(
             "SLIDESTREAM_KEY_GENERATIONS_PER_HOUR", "key_generations_per_hour"
         ),
-        description="Generations one key may start in any hour (0 = no limit).",
+        description="Generations one key name may start in any hour (0 = no limit).",
     )
     key_max_open_streams: int = Field(
         default=50,
         ge=0,
         validation_alias=AliasChoices("SLIDESTREAM_KEY_MAX_OPEN_STREAMS", "key_max_open_streams"),
-        description="Streams one key may hold open at once, per API process (0 = no limit).",
+        description="Streams one key name may hold open at once, per API process (0 = no limit).",
     )
     key_requests_per_minute: int = Field(
         default=600,
@@ -430,7 +430,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices(
             "SLIDESTREAM_KEY_REQUESTS_PER_MINUTE", "key_requests_per_minute"
         ),
-        description="Requests one key may make in any minute, per API process (0 = no limit).",
+        description="Requests one key name may make in any minute, per API process (0 = no limit).",
     )
     max_concurrent_llm_calls: int = Field(
         default=16,
