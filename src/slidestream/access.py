@@ -27,7 +27,7 @@ from slidestream.storage.models import ApiKeyRow
 from slidestream.storage.repository import Repository
 
 KEY_PREFIX = "ssk_"
-KEY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+KEY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 STREAM_TOKEN_SECRET = "stream-token"
 _TOKEN_SALT = "slidestream.stream-token.v1"
 
@@ -101,7 +101,7 @@ class KeyStore:
 
     async def create(self, name: str, *, admin: bool = False) -> tuple[ApiKeyRow, str]:
         """A new key for owner `name`; the secret text is returned only here."""
-        if not KEY_NAME.match(name):
+        if not KEY_NAME.fullmatch(name):
             raise InvalidInput(
                 "A key name is 1-64 letters, digits, dots, dashes or underscores, "
                 "starting with a letter or digit"

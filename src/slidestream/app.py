@@ -278,6 +278,7 @@ def create_app(settings: Settings | None = None, *, provider: LLMProvider | None
         keys=runtime.keys if settings.keys_required else None,
         rate=RequestRate(settings.key_requests_per_minute),
         streams=OpenStreams(settings.key_max_open_streams),
+        loopback_only=settings.auth == "auto" and not settings.keys_required,
     )
     install_browser_security(app, settings)
     if settings.keys_required:

@@ -79,3 +79,24 @@ async def test_off_needs_no_key_anywhere(tmp_path: Path) -> None:
     async with in_process(create_app(settings)) as http:
         assert (await http.get(f"{API}/presentation/all")).status_code == 200
         assert (await http.get("/health")).json()["keys_required"] is False
+
+
+async def test_a_keyless_loopback_server_refuses_requests_that_reach_it_elsewhere(
+    tmp_path: Path,
+) -> None:
+    """`auto` turned keys off from the settings' loopback host, but the server was bound
+    wider behind their back (plain `uvicorn --host 0.0.0.0`): a request that arrives on a
+    LAN address is refused, one on loopback is served, public paths stay public."""
+    app = create_app(make_settings(tmp_path / "data", None))
+    async with LifespanManager(app) as manager:
+        for host, expected in (("10.1.2.3", 401), ("127.0.0.1", 200)):
+            transport = httpx.ASGITransport(app=manager.app)
+            async with httpx.AsyncClient(transport=transport, base_url=f"http://{host}") as h:
+                listing = await h.get("/api/v1/ppt/presentation/all")
+                assert listing.status_code == expected, listing.text
+                assert (await h.get("/health")).status_code == 200
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://10.1.2.3") as h:
+            refused = await h.post("/api/v1/ppt/presentation/create", json={"content": "x"})
+            assert refused.status_code == 401
+            assert "SLIDESTREAM_HOST" in refused.json()["detail"]

@@ -344,7 +344,11 @@ async def test_outline_stream_rejects_bad_last_event_ids(
     assert after["generation"]["outline_status"] == "none"
 
 
-async def test_patch_with_a_slide_id_of_another_deck_is_400(client: httpx.AsyncClient) -> None:
+async def test_patch_with_a_slide_id_of_another_deck_gives_the_slide_a_new_id(
+    client: httpx.AsyncClient,
+) -> None:
+    """Answered as for an id nobody has, so ids of other decks cannot be probed; the other
+    deck's slide is untouched."""
     first, second = await create(client), await create(client)
     slide = {"layout_group": "g", "layout": "g:a", "index": 0, "content": {}}
     made = await client.patch(
@@ -355,8 +359,20 @@ async def test_patch_with_a_slide_id_of_another_deck_is_400(client: httpx.AsyncC
         f"{API}/presentation/update",
         json={"id": second["id"], "slides": [{**slide, "id": taken}]},
     )
-    assert response.status_code == 400
+    assert response.status_code == 200
+    assert response.json()["slides"][0]["id"] != taken
     assert (await get_presentation(client, first["id"]))["slides"][0]["id"] == taken
+
+
+async def test_patch_with_one_slide_id_twice_is_400(client: httpx.AsyncClient) -> None:
+    deck = await create(client)
+    slide = {"layout_group": "g", "layout": "g:a", "content": {}, "id": str(uuid.uuid4())}
+    response = await client.patch(
+        f"{API}/presentation/update",
+        json={"id": deck["id"], "slides": [{**slide, "index": 0}, {**slide, "index": 1}]},
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"] == "Two slides have the same id"
 
 
 async def test_replacing_the_outline_asks_for_prepare_again(client: httpx.AsyncClient) -> None:

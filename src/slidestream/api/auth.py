@@ -11,6 +11,7 @@ route is matched or a body is read, and puts the caller's `Access` in the reques
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import time
@@ -26,6 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from slidestream.access import OPEN, Access, KeyStore
 from slidestream.errors import LimitExceeded, SlidestreamError, Unauthorized
+from slidestream.settings import is_loopback
 
 ACCESS_SCOPE_KEY = "slidestream.access"
 # Public: the page, its files, health, the schema. Nothing in them is any caller's.
@@ -34,6 +36,14 @@ STREAM_PATH = re.compile(r"^/api/v1/ppt/(?:outlines/stream|presentation/stream)/
 # An access no route accepts: a public path's requests carry it, so a route mounted there
 # by mistake shows nothing.
 NOBODY = Access(owner=None, everything=False)
+
+
+REACHED_BEYOND_LOOPBACK = (
+    "This server runs without API keys because its settings say it listens on loopback "
+    "only, but this request reached it on another address. Set SLIDESTREAM_HOST to the "
+    "address it listens on (or SLIDESTREAM_AUTH=keys) and create a key with `slidestream "
+    "keys create NAME`"
+)
 
 
 def needs_key(path: str) -> bool:
@@ -87,10 +97,20 @@ class Authentication:
     """The middleware; `keys` is None when the server runs without keys."""
 
     def __init__(
-        self, app: ASGIApp, keys: KeyStore | None, rate: RequestRate, streams: OpenStreams
+        self,
+        app: ASGIApp,
+        keys: KeyStore | None,
+        rate: RequestRate,
+        streams: OpenStreams,
+        *,
+        loopback_only: bool = False,
     ) -> None:
         self.app = app
         self.keys = keys
+        # Keys are off because the settings say the server listens on loopback only: a
+        # request that arrived on another local address proves otherwise (uvicorn started
+        # with its own `--host`, say), and is refused instead of served without a key.
+        self.loopback_only = loopback_only
         self.rate = rate
         self.streams = streams
 
@@ -98,9 +118,15 @@ class Authentication:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = route_path(scope)
+        if self.keys is None and self.loopback_only and needs_key(path):
+            server = scope.get("server")
+            if server is not None and _is_other_address(str(server[0])):
+                await _reject(Unauthorized(REACHED_BEYOND_LOOPBACK), send)
+                return
         if self.keys is None:
             scope[ACCESS_SCOPE_KEY] = OPEN
-        elif not needs_key(scope["path"]):
+        elif not needs_key(path):
             scope[ACCESS_SCOPE_KEY] = NOBODY
         else:
             counted: str | None = None
@@ -108,7 +134,7 @@ class Authentication:
                 access = await self._authenticate(scope, self.keys)
                 if access.limited and access.owner is not None:
                     self.rate.admit(access.owner)
-                    if STREAM_PATH.match(scope["path"]):
+                    if STREAM_PATH.match(path):
                         self.streams.acquire(access.owner)
                         counted = access.owner
             except SlidestreamError as error:
@@ -132,7 +158,7 @@ class Authentication:
                     "Send the API key as Authorization: Bearer <key>", error="invalid_request"
                 )
             return await keys.authenticate(credentials.strip())
-        stream = STREAM_PATH.match(scope["path"])
+        stream = STREAM_PATH.match(route_path(scope))
         token = _query_token(scope) if stream else None
         if stream and token:
             try:
@@ -141,6 +167,26 @@ class Authentication:
                 raise Unauthorized("Invalid stream token", error="invalid_token") from None
             return await keys.verify(token, presentation_id)
         raise Unauthorized("An API key is required: send Authorization: Bearer <key>")
+
+
+def route_path(scope: Scope) -> str:
+    """The path the router matches: without the `root_path` a proxy mounted the app under
+    (uvicorn puts it in front of `path`), so both always judge the same path."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root) and path[len(root) : len(root) + 1] in ("", "/"):
+        return path[len(root) :] or "/"
+    return path
+
+
+def _is_other_address(host: str) -> bool:
+    """Whether the server's side of a connection is an IP address other than loopback
+    (a server only ever reports addresses; anything else tells nothing)."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return not is_loopback(host)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -174,6 +220,10 @@ def request_access(request: Request) -> Access:
     access = request.scope.get(ACCESS_SCOPE_KEY)
     if not isinstance(access, Access):
         raise RuntimeError("the authentication middleware is not installed")
+    if access is NOBODY:
+        # A route that serves callers' data was reached by a path the middleware took for
+        # a public one: refuse rather than serve it to nobody in particular.
+        raise Unauthorized("An API key is required: send Authorization: Bearer <key>")
     return access
 
 

@@ -219,7 +219,7 @@ class PresentationService:
                 ],
             )
             if not replaced:
-                raise InvalidInput("A slide id belongs to another slide")
+                raise InvalidInput("Two slides have the same id")
             # Edited slides are a new stream epoch: resuming readers start over.
             values["deck_run"] = row.deck_run + 1
         if values:

@@ -10,7 +10,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -333,8 +333,10 @@ class Repository:
             await session.execute(delete(SlideRow).where(SlideRow.presentation == presentation_id))
 
     async def replace_slides(self, presentation_id: uuid.UUID, slides: list[NewSlide]) -> bool:
-        """Swap the whole slide list in one transaction; False (nothing changed) when a
-        slide id is taken by another presentation's slide."""
+        """Swap the whole slide list in one transaction. A slide whose id belongs to
+        another presentation gets a new id, exactly as a slide with an id nobody has keeps
+        its own: which ids exist elsewhere is never told. False (nothing changed) only when
+        the ids collide anyway (one id twice in `slides`, or taken meanwhile)."""
         try:
             await self._replace_slides(presentation_id, slides)
         except IntegrityError:
@@ -343,9 +345,28 @@ class Repository:
 
     async def _replace_slides(self, presentation_id: uuid.UUID, slides: list[NewSlide]) -> None:
         async with self.session() as session, session.begin():
+            given = [slide.id for slide in slides if slide.id is not None]
+            elsewhere: set[uuid.UUID] = set()
+            if given:
+                elsewhere = set(
+                    (
+                        await session.execute(
+                            select(SlideRow.id).where(
+                                SlideRow.id.in_(given), SlideRow.presentation != presentation_id
+                            )
+                        )
+                    ).scalars()
+                )
             await session.execute(delete(SlideRow).where(SlideRow.presentation == presentation_id))
             await session.flush()
-            session.add_all([slide.row(presentation_id) for slide in slides])
+            session.add_all(
+                [
+                    (replace(slide, id=None) if slide.id in elsewhere else slide).row(
+                        presentation_id
+                    )
+                    for slide in slides
+                ]
+            )
 
     # --- jobs -------------------------------------------------------------------------
 
