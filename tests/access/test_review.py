@@ -1,8 +1,8 @@
 """Security review of the access-control work (3c5595a..HEAD), over real HTTP on loopback.
 
-Tests for real defects fail until they are fixed; the others pin down holes that turned
-out closed and that the other access suites do not cover (path normalisation, stream-token
-misuse, the stream's 204 path, loopback detection)."""
+The first group pins down the defects the review found (each failed before its fix); the
+others pin down holes that turned out closed and that the other access suites do not cover
+(path normalisation, stream-token misuse, the stream's 204 path, loopback detection)."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ async def mint(http: httpx.AsyncClient, pid: str) -> str:
     return str(response.json()["token"])
 
 
-# --- defects ----------------------------------------------------------------------------
+# --- defects the review found, fixed ----------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -83,10 +83,9 @@ async def behind_prefix(tmp_path: Path, fake_llm: FakeLLMHandle) -> AsyncIterato
 async def test_a_root_path_does_not_switch_keys_off(
     behind_prefix: ThreadedServer, fake_llm: FakeLLMHandle
 ) -> None:
-    """DEFECT (high): with a root_path, uvicorn puts it in front of scope["path"], so
-    `needs_key` sees `/slides/api/...`, treats it as public (NOBODY access), while the
-    router strips the root_path and runs the route. NOBODY may create decks, upload and
-    generate with no key, outside every per-key limit."""
+    """With a root_path, uvicorn puts it in front of scope["path"]: keys must be checked
+    on the path the router strips it from, or `/slides/api/...` would pass as public while
+    the route runs (decks made and generated with no key, outside every limit)."""
     async with httpx.AsyncClient(base_url=behind_prefix.url, timeout=30) as http:
         body = {"content": "", "slides_markdown": markdown_slides(1)}
         assert_unauthorized(await http.post(GENERATE_ASYNC, json=body))
@@ -100,9 +99,8 @@ async def test_a_root_path_does_not_switch_keys_off(
 async def test_a_refused_generation_does_not_spend_the_hourly_budget(
     tmp_path: Path, fake_llm: FakeLLMHandle
 ) -> None:
-    """DEFECT (low): `TaskService.start` counts the generation (`limits.admit` records a
-    start) before `PresentationService.create` validates content length and the table of
-    contents, so a 400/413 answer still uses up one of the key's hourly generations."""
+    """A request refused for its content (400/413) does not use up one of the key's
+    hourly generations: a start is counted only once the job is stored."""
     settings = make_settings(
         tmp_path / "data",
         fake_llm.api_url,
@@ -129,10 +127,8 @@ async def test_a_refused_generation_does_not_spend_the_hourly_budget(
 async def test_a_slide_id_of_another_owner_cannot_be_probed_through_update(
     keyed: Deployment,
 ) -> None:
-    """DEFECT (low): PATCH /presentation/update with a slide id that belongs to another
-    owner's deck is 400 "A slide id belongs to another slide", while an id nobody has is
-    accepted: an existence oracle for other owners' slide ids (decision 0013: "another
-    owner's resource is ... the same as an unknown id")."""
+    """PATCH /presentation/update answers a slide id of another owner's deck exactly as an
+    id nobody has, so it tells nothing about which ids exist (decision 0013)."""
     async with keyed.client(keyed.alice) as alice:
         theirs = (await generated(alice, 1))["slides"][0]
     async with keyed.client(keyed.bob) as bob:
@@ -154,9 +150,8 @@ async def test_a_slide_id_of_another_owner_cannot_be_probed_through_update(
 
 
 async def test_a_key_name_with_a_trailing_newline_is_refused(tmp_path: Path) -> None:
-    """DEFECT (low): `KEY_NAME` ends in `$`, which also matches before a final newline, so
-    `keys create $'alice\\n'` makes an owner that lists like `alice` but owns none of her
-    decks, and puts a raw newline into log lines that name the owner."""
+    """A name is matched whole: `alice\\n` would list like `alice` but own none of her decks,
+    and put a raw newline into log lines."""
     settings = make_settings(tmp_path / "data", None)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.resolved_database_url)
