@@ -62,7 +62,7 @@ async def mint(http: httpx.AsyncClient, pid: str) -> str:
     return str(response.json()["token"])
 
 
-# --- defects the review found, fixed ----------------------------------------------------------------------------
+# --- defects the review found, now fixed -----------------------------------------------
 
 
 @pytest.fixture
