@@ -62,6 +62,16 @@ def check_slide_count(n_slides: int) -> None:
         raise InvalidInput(f"Number of slides cannot be greater than {MAX_SLIDES}")
 
 
+def _new_deck_run(run: int, mode: str) -> dict[str, Any]:
+    """The presentation's columns when deck run `run` starts."""
+    return {
+        "deck_status": "generating",
+        "deck_run": run,
+        "deck_error": None,
+        "generation_mode": mode,
+    }
+
+
 class PresentationService:
     """Create, prepare, generate, cancel and edit presentations."""
 
@@ -285,17 +295,7 @@ class PresentationService:
             mode = self.engine().mode
             run = info.run + 1
             async with self.limits.admitted(access):
-                await self._start_job(
-                    presentation_id,
-                    "deck",
-                    run,
-                    {
-                        "deck_status": "generating",
-                        "deck_run": run,
-                        "deck_error": None,
-                        "generation_mode": mode,
-                    },
-                )
+                await self._start_job(presentation_id, "deck", run, _new_deck_run(run, mode))
 
     async def regenerate_deck(self, presentation_id: uuid.UUID, access: Access) -> PresentationRow:
         """Throw the stored slides away and generate the deck again (a new run)."""
@@ -307,16 +307,7 @@ class PresentationService:
             row = await self.require(presentation_id, access)
             run = row.deck_run + 1
             await self._start_job(
-                presentation_id,
-                "deck",
-                run,
-                {
-                    "deck_status": "generating",
-                    "deck_run": run,
-                    "deck_error": None,
-                    "generation_mode": mode,
-                },
-                delete_slides=True,
+                presentation_id, "deck", run, _new_deck_run(run, mode), delete_slides=True
             )
         return await self.require(presentation_id, access)
 
