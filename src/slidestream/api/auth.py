@@ -16,7 +16,7 @@ import json
 import re
 import time
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import parse_qs
 
 from fastapi import Depends, FastAPI, Request
@@ -26,6 +26,7 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from slidestream.access import OPEN, Access, KeyStore
+from slidestream.api.openapi import Document, amend_openapi, operations
 from slidestream.errors import LimitExceeded, SlidestreamError, Unauthorized
 from slidestream.settings import is_loopback
 
@@ -130,11 +131,12 @@ class Authentication:
             scope[ACCESS_SCOPE_KEY] = NOBODY
         else:
             counted: str | None = None
+            stream = STREAM_PATH.match(path)
             try:
-                access = await self._authenticate(scope, self.keys)
+                access = await self._authenticate(scope, self.keys, stream)
                 if access.limited and access.owner is not None:
                     self.rate.admit(access.owner)
-                    if STREAM_PATH.match(path):
+                    if stream:
                         self.streams.acquire(access.owner)
                         counted = access.owner
             except SlidestreamError as error:
@@ -149,7 +151,10 @@ class Authentication:
             return
         await self.app(scope, receive, send)
 
-    async def _authenticate(self, scope: Scope, keys: KeyStore) -> Access:
+    async def _authenticate(
+        self, scope: Scope, keys: KeyStore, stream: re.Match[str] | None
+    ) -> Access:
+        """The caller's access from its key, or (on a stream path, `stream`) its token."""
         authorization = _header(scope, b"authorization")
         if authorization is not None:
             scheme, _, credentials = authorization.partition(" ")
@@ -158,7 +163,6 @@ class Authentication:
                     "Send the API key as Authorization: Bearer <key>", error="invalid_request"
                 )
             return await keys.authenticate(credentials.strip())
-        stream = STREAM_PATH.match(route_path(scope))
         token = _query_token(scope) if stream else None
         if stream and token:
             try:
@@ -238,36 +242,29 @@ def document_keys(app: FastAPI) -> None:
     """Declare in the OpenAPI document what a server that requires keys asks for: a bearer
     key on every `/api` operation (or a stream token on the two streams), and the 401 and
     429 they can answer. A server without keys declares neither, since it asks for none."""
-    build_openapi = app.openapi
+    amend_openapi(app, _declare_keys)
 
-    def openapi() -> dict[str, Any]:
-        document = build_openapi()  # cached by FastAPI: the edit below is made in place
-        schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
-        schemes["apiKey"] = {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "An API key from `slidestream keys create`",
-        }
-        schemes["streamToken"] = {
-            "type": "apiKey",
-            "in": "query",
-            "name": "token",
-            "description": "From `POST /api/v1/ppt/presentation/stream_token/{id}`",
-        }
-        for path, path_item in document.get("paths", {}).items():
-            if not needs_key(path):
-                continue
-            stream = STREAM_PATH.match(path.replace("{id}", "x")) is not None
-            for operation in path_item.values():
-                if not isinstance(operation, dict):
-                    continue
-                security: list[dict[str, list[str]]] = [{"apiKey": []}]
-                if stream:
-                    security.append({"streamToken": []})
-                operation["security"] = security
-                responses = operation.setdefault("responses", {})
-                responses.setdefault("401", dict(UNAUTHORIZED))
-                responses.setdefault("429", dict(TOO_MANY))
-        return document
 
-    app.openapi = openapi  # type: ignore[method-assign]
+def _declare_keys(document: Document) -> None:
+    schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
+    schemes["apiKey"] = {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API key from `slidestream keys create`",
+    }
+    schemes["streamToken"] = {
+        "type": "apiKey",
+        "in": "query",
+        "name": "token",
+        "description": "From `POST /api/v1/ppt/presentation/stream_token/{id}`",
+    }
+    for path, operation in operations(document):
+        if not needs_key(path):
+            continue
+        security: list[dict[str, list[str]]] = [{"apiKey": []}]
+        if STREAM_PATH.match(path.replace("{id}", "x")):
+            security.append({"streamToken": []})
+        operation["security"] = security
+        responses = operation.setdefault("responses", {})
+        responses.setdefault("401", dict(UNAUTHORIZED))
+        responses.setdefault("429", dict(TOO_MANY))

@@ -6,11 +6,11 @@ A body FastAPI cannot decode is its 400, declared on every operation that takes 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from slidestream.api.openapi import Document, amend_openapi, operations
 from slidestream.errors import SlidestreamError
 
 log = logging.getLogger(__name__)
@@ -35,21 +35,13 @@ async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SlidestreamError, _domain_error)
     app.add_exception_handler(Exception, _unexpected_error)
-    _document_body_errors(app)
+    amend_openapi(app, _declare_body_errors)
 
 
-def _document_body_errors(app: FastAPI) -> None:
-    """Declare in the OpenAPI document the 400 every operation with a request body can
-    answer: FastAPI refuses a body it cannot decode with 400 before the route runs. An
-    operation's own description of its 400 is kept."""
-    build_openapi = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        document = build_openapi()  # cached by FastAPI: the edit below is made in place
-        for path_item in document.get("paths", {}).values():
-            for operation in path_item.values():
-                if isinstance(operation, dict) and "requestBody" in operation:
-                    operation.setdefault("responses", {}).setdefault("400", dict(UNREADABLE_BODY))
-        return document
-
-    app.openapi = openapi  # type: ignore[method-assign]
+def _declare_body_errors(document: Document) -> None:
+    """Declare the 400 every operation with a request body can answer: FastAPI refuses a
+    body it cannot decode with 400 before the route runs. An operation's own description
+    of its 400 is kept."""
+    for _path, operation in operations(document):
+        if "requestBody" in operation:
+            operation.setdefault("responses", {}).setdefault("400", dict(UNREADABLE_BODY))

@@ -15,7 +15,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel
 
-from slidestream.access import Access
 from slidestream.api.auth import AccessDep
 from slidestream.api.deps import Services, services
 from slidestream.domain.presentations import PresentationWithSlides
@@ -27,7 +26,6 @@ from slidestream.render.geometry import slide_geometry
 from slidestream.render.html import font_face_css, font_stack
 from slidestream.render.model import DeckGeometry, SlideGeometry
 from slidestream.render.samples import sample_content
-from slidestream.storage.models import PresentationRow
 from slidestream.templates.registry import (
     LayoutGroupSummary,
     get_layout_group,
@@ -107,12 +105,6 @@ def template_previews() -> tuple[TemplatePreview, ...]:
     return tuple(previews)
 
 
-async def _presentation(
-    svc: Services, presentation_id: uuid.UUID, access: Access
-) -> PresentationRow:
-    return await svc.presentations.require_with_slides(presentation_id, access)
-
-
 @router.get("/fonts.css", response_class=Response, responses={200: {"content": {"text/css": {}}}})
 async def get_fonts_css() -> Response:
     """`@font-face` rules for every bundled font, with the metrics the geometry pins."""
@@ -146,7 +138,7 @@ async def get_library(svc: ServicesDep, access: AccessDep) -> list[PresentationW
 async def get_deck_geometry(id: uuid.UUID, svc: ServicesDep, access: AccessDep) -> DeckGeometry:
     """Every stored slide of the deck, placed as the exports place it (in index order;
     a deck being generated gives the slides stored so far)."""
-    row = await _presentation(svc, id, access)
+    row = await svc.presentations.require_with_slides(id, access)
     slides = list(row.slides)
     return await asyncio.to_thread(build_geometry, row, slides)
 
@@ -158,7 +150,7 @@ async def get_slide_geometry(
     id: uuid.UUID, index: int, svc: ServicesDep, access: AccessDep
 ) -> SlideGeometry:
     """One slide of the deck by its index."""
-    row = await _presentation(svc, id, access)
+    row = await svc.presentations.require_with_slides(id, access)
     slide = next((s for s in row.slides if s.index == index), None)
     if slide is None:
         raise SlideNotFound()

@@ -109,8 +109,6 @@ class TaskService:
         """Validate, create the presentation and queue the job; returns the task."""
         n_slides = self._validate(request)
         self.presentations.engine()  # a half-configured provider fails here, not later
-        for path in request.files or []:
-            self.presentations.uploads.resolve(path, access)  # before counting a generation
         async with self.presentations.limits.admitted(access):
             task = await self._store(request, n_slides, access)
         log.info("task.queued task_id=%s presentation_id=%s", task.id, task.presentation_id)
